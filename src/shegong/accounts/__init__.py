@@ -1,0 +1,1 @@
+"""Users, roles, grants (user × division prefix × role × optional unit) and login security."""

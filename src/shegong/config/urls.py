@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shegong.config.api import api
+
+urlpatterns = [
+    path("", include("shegong.web.urls")),
+    path("accounts/", include("shegong.accounts.urls")),
+    path("desk/", include("shegong.web.desk_urls")),
+    path("desk/audit/", include("shegong.core.urls")),
+    path("desk/units/", include("shegong.divisions.urls")),
+    path("h5/", include("shegong.web.h5_urls")),
+    path("dashboard/", include("shegong.web.dashboard_urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

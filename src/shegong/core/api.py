@@ -1,0 +1,180 @@
+"""API plumbing every module's router uses: authentication, the error envelope, pagination.
+
+Error envelope (the only error shape the API returns):
+    {"code": "not_found", "message": "<Chinese text>", "details": {...}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security.session import SessionAuth
+
+from shegong.core.idempotency import IdempotencyConflict, IdempotencyKeyInvalid
+
+T = TypeVar("T")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ApiError(Exception):
+    """Raise from a router or service to answer with the envelope and a 4xx status."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or {}
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` for systems; tokens are created with `shegong manage api_token`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from shegong.accounts.models import ApiToken
+
+        now = timezone.now()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None or (row.expires_at is not None and row.expires_at <= now):
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+class StaffSessionAuth(SessionAuth):
+    """The desk's logged-in session (CSRF-checked on unsafe methods by ninja's APIKeyCookie)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+AUTH: list[APIKeyCookie | HttpBearer] = [StaffSessionAuth(csrf=True), BearerTokenAuth()]
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    page: int
+    page_size: int
+    items: list[T]
+
+
+def paginate(queryset: Any, *, page: int, page_size: int, max_page_size: int = 200) -> dict[str, Any]:
+    """The same page shape everywhere: count, page, page_size, items."""
+    if page < 1:
+        raise ApiError(400, "invalid_page", _("The page number starts at 1."))
+    if not 1 <= page_size <= max_page_size:
+        raise ApiError(
+            400,
+            "invalid_page_size",
+            _("The page size must be between 1 and {max}.").format(max=max_page_size),
+        )
+    count = queryset.count()
+    start = (page - 1) * page_size
+    return {"count": count, "page": page, "page_size": page_size, "items": list(queryset[start : start + page_size])}
+
+
+def _envelope(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **details: Any) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="社工服务平台 API",
+        version="1",
+        description=_api_description(),
+        auth=AUTH,
+        urls_namespace="api",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return _envelope(api, request, exc.status, exc.code, exc.message, **exc.details)
+
+    @api.exception_handler(NinjaValidationError)
+    def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors
+        ]
+        malformed = any(e["type"] == "json_invalid" for e in errors) or any(
+            e["loc"][:1] == ["body"] and e["type"] in {"model_attributes_type", "dict_type"} for e in errors
+        )
+        if malformed:
+            return _envelope(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
+        return _envelope(api, request, 422, "invalid_input", _("Some fields are not valid."), errors=errors)
+
+    @api.exception_handler(ValidationError)
+    def _django_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return _envelope(api, request, 422, "invalid_input", _("Some fields are not valid."), fields=fields)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return _envelope(api, request, 401, "unauthenticated", _("Log in or send a valid API token."))
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return _envelope(api, request, 403, "forbidden", _("You do not have permission for this action."))
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _envelope(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(IdempotencyConflict)
+    def _idem_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+        return _envelope(
+            api, request, 422, "idempotency_key_reused", _("This Idempotency-Key was used with a different request.")
+        )
+
+    @api.exception_handler(IdempotencyKeyInvalid)
+    def _idem_invalid(request: HttpRequest, exc: IdempotencyKeyInvalid) -> HttpResponse:
+        return _envelope(api, request, 400, "invalid_idempotency_key", str(exc))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        return _envelope(api, request, exc.status_code, code.get(exc.status_code, "error"), str(exc.message))
+
+    for prefix, router in _routers():
+        api.add_router(prefix, router)
+    return api
+
+
+def _routers() -> list[tuple[str, Any]]:
+    from django.utils.module_loading import import_string
+
+    return [(prefix, import_string(path)) for prefix, path in settings.SHEGONG_API_ROUTERS]
+
+
+def _api_description() -> str:
+    return (
+        "社工服务平台 JSON API。认证：工作台登录会话（写操作需 CSRF 令牌）或 `Authorization: Bearer <令牌>`。"
+        "所有错误以统一信封返回：`{\"code\", \"message\", \"details\"}`；越权访问范围外的数据返回 404，"
+        "范围内无权限的操作返回 403。支持 `Idempotency-Key` 的写接口在重试时返回首次结果。"
+    )

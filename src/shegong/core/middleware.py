@@ -1,0 +1,67 @@
+"""Request-wide middleware: request context + scope guard, and the body-size limit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from shegong.core import request_context
+from shegong.core.scoping import scope_guard
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind a reverse proxy, SHEGONG_TRUSTED_PROXY_HEADER names the header it sets (e.g. HTTP_X_REAL_IP);
+    # without one we never trust client-supplied forwarding headers.
+    header = getattr(settings, "SHEGONG_TRUSTED_PROXY_HEADER", "")
+    if header and request.META.get(header):
+        return str(request.META[header]).split(",")[0].strip()
+    remote = request.META.get("REMOTE_ADDR")
+    return str(remote) if remote else None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ctx = request_context.RequestContext(ip=client_ip(request), request_id=str(uuid.uuid4()))
+        token = request_context.set_current(ctx)
+        try:
+            with scope_guard():
+                response = self.get_response(request)
+        finally:
+            request_context.reset(token)
+        response["X-Request-ID"] = ctx.request_id
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over 1 MB (uploads: SHEGONG_UPLOAD_MAX_BYTES) with 413 before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        content_type = request.META.get("CONTENT_TYPE", "")
+        limit = (
+            settings.SHEGONG_UPLOAD_MAX_BYTES
+            if content_type.startswith("multipart/form-data")
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if length > limit:
+            message = _("The request body is too large.")
+            if request.path.startswith(("/api/", "/open311/")):
+                return JsonResponse(
+                    {"code": "payload_too_large", "message": message, "details": {"limit_bytes": limit}},
+                    status=413,
+                )
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

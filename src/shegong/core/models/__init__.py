@@ -1,0 +1,8 @@
+"""Infrastructure models of the core layer (one module each)."""
+
+from shegong.core.models.audit import AuditEvent
+from shegong.core.models.calendar import CalendarDay, CalendarYear
+from shegong.core.models.idempotency import IdempotencyKey
+from shegong.core.models.runtime import PeriodicRun, RateCounter
+
+__all__ = ["AuditEvent", "CalendarDay", "CalendarYear", "IdempotencyKey", "PeriodicRun", "RateCounter"]
