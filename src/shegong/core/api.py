@@ -101,13 +101,14 @@ def _envelope(api: NinjaAPI, request: HttpRequest, status: int, code: str, messa
     return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
 
 
-def build_api() -> NinjaAPI:
+def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = "api") -> NinjaAPI:
+    """The project's API with every router in settings.SHEGONG_API_ROUTERS (tests pass their own)."""
     api = NinjaAPI(
         title="社工服务平台 API",
         version="1",
         description=_api_description(),
         auth=AUTH,
-        urls_namespace="api",
+        urls_namespace=namespace,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
@@ -161,7 +162,7 @@ def build_api() -> NinjaAPI:
         code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return _envelope(api, request, exc.status_code, code.get(exc.status_code, "error"), str(exc.message))
 
-    for prefix, router in _routers():
+    for prefix, router in routers if routers is not None else _routers():
         api.add_router(prefix, router)
     return api
 
