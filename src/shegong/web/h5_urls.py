@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shegong.web import views
 
 app_name = "h5"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.h5_home, name="home"),
+]

@@ -1,5 +1,10 @@
 """The desk sidebar: modules register their entries once (AppConfig.ready); each entry shows only to users
-holding its permission somewhere. Later modules add entries here without touching the templates."""
+holding its permission somewhere. Later modules add entries here without touching the templates.
+
+    from shegong.web.nav import NavItem, register
+
+    register(NavItem(_("Appeals"), "appeals:list", AppealsPerm.VIEW, section=_("Appeals"), order=20))
+"""
 
 from __future__ import annotations
 
@@ -19,19 +24,23 @@ class NavItem:
     order: int = 100
 
 
-_ITEMS: list[NavItem] = []
+_ITEMS: dict[str, NavItem] = {}
 
 
 def register(*items: NavItem) -> None:
+    """Add sidebar entries; the same url_name again is ignored (ready() may run more than once)."""
     for item in items:
-        if item.url_name not in {i.url_name for i in _ITEMS}:
-            _ITEMS.append(item)
+        _ITEMS.setdefault(item.url_name, item)
 
 
 def items_for(user: Any) -> list[dict[str, Any]]:
-    """Sidebar entries for `user`, in order, with resolved URLs."""
+    """Sidebar entries for `user`, in order, with resolved URLs.
+
+    An entry whose URL does not resolve (its module is not installed) is left out rather than breaking
+    every page.
+    """
     out = []
-    for item in sorted(_ITEMS, key=lambda i: (i.order, str(i.label))):
+    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, str(i.label))):
         if item.perm is not None and not user.has_scope_perm(item.perm):
             continue
         try:
@@ -40,3 +49,20 @@ def items_for(user: Any) -> list[dict[str, Any]]:
             continue
         out.append({"label": item.label, "url": url, "section": item.section, "url_name": item.url_name})
     return out
+
+
+def sections_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    """`items_for(user)` grouped by section (in order of first appearance), the current entry marked.
+
+    The current entry is the one whose URL is the longest prefix of `current_path`, so a detail page under
+    /desk/units/ highlights "Units" and /desk/ alone highlights the workbench.
+    """
+    items = items_for(user)
+    matching = [i for i in items if current_path.startswith(i["url"])]
+    current = max(matching, key=lambda i: len(i["url"]))["url_name"] if matching else None
+    sections: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key = str(item["section"])
+        section = sections.setdefault(key, {"title": item["section"], "items": []})
+        section["items"].append({**item, "active": item["url_name"] == current})
+    return list(sections.values())

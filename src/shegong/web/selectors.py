@@ -1,0 +1,38 @@
+"""Scoped counts for the landing pages and the dashboard. Every number covers only the user's grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from shegong.accounts.choices import STAFF_ROLES
+from shegong.accounts.models import User
+from shegong.core.scoping import division_q, prefixes_for
+from shegong.divisions.models import Division, Unit
+
+
+def divisions_visible_to(*, user: Any, perm: str) -> QuerySet[Division]:
+    # Division is the tree itself: its primary key is the code the prefixes match.
+    return Division.objects.filter(division_q("code", prefixes_for(user, perm)))
+
+
+def units_visible_to(*, user: Any, perm: str) -> QuerySet[Unit]:
+    return Unit.objects.visible_to(user, perm).filter(is_active=True)
+
+
+def staff_accounts_visible_to(*, user: Any, perm: str) -> QuerySet[User]:
+    """Active accounts managed in the user's scope that hold at least one active staff role."""
+    staff = [str(role) for role in STAFF_ROLES]
+    ids = (
+        User.scoped.visible_to(user, perm)
+        .filter(is_active=True, grants__is_active=True, grants__role__in=staff)
+        .values("pk")
+    )
+    return User.objects.filter(pk__in=ids)
+
+
+def units_by_type(*, user: Any, perm: str) -> list[tuple[str, int]]:
+    """(unit type value, active unit count) in the user's scope, largest first."""
+    rows = units_visible_to(user=user, perm=perm).values("unit_type").annotate(n=Count("pk")).order_by("-n")
+    return [(row["unit_type"], row["n"]) for row in rows]

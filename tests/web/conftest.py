@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+import pytest
+from pytest_django.fixtures import SettingsWrapper
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: SettingsWrapper) -> None:
+    # Tests run with DEBUG off, where settings pick whitenoise's manifest storage; that needs `collectstatic`
+    # first. Page tests only need {% static %} to produce a URL.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
