@@ -9,5 +9,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.accounts import roles
+        from shegong.accounts.audit_actions import AccountsAction
+        from shegong.accounts.choices import AccountsPerm
+        from shegong.core import audit
+        from shegong.web import nav
 
         roles.register_core_permissions()
+        audit.register_actions(AccountsAction)
+        nav.register(
+            nav.NavItem(_("Accounts"), "accounts:user_list", AccountsPerm.USER_VIEW, section=_("System"), order=900),
+            nav.NavItem(_("My security"), "accounts:security", None, section=_("System"), order=990),
+        )
