@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum as StdnumInvalidChecksum
+from stdnum.exceptions import InvalidLength as StdnumInvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 PREFIX_LENGTHS = (2, 4, 6, 9, 12)
@@ -52,7 +54,30 @@ def normalise_prefix(value: str) -> str:
 
 
 def validate_uscc(value: str) -> str:
+    """The code in its compact form (spaces and dashes dropped, upper case), or a ValidationError that says
+    what is wrong with it."""
     try:
         return str(stdnum_uscc.validate(value))
+    except StdnumInvalidLength as exc:
+        raise ValidationError(
+            _("A unified social credit code has 18 characters; this one has {n}.").format(
+                n=len(stdnum_uscc.compact(value))
+            ),
+            code="uscc_length",
+        ) from exc
+    except StdnumInvalidChecksum as exc:
+        raise ValidationError(
+            _(
+                "The last character (the check character) of this unified social credit code is wrong; "
+                "look for a typo."
+            ),
+            code="uscc_checksum",
+        ) from exc
     except StdnumError as exc:
-        raise ValidationError(_("Invalid unified social credit code.")) from exc
+        raise ValidationError(
+            _(
+                "A unified social credit code has digits in its first 8 places, then digits or "
+                "capital letters other than I, O, S, V and Z."
+            ),
+            code="uscc_format",
+        ) from exc

@@ -10,13 +10,20 @@ from shegong.divisions.choices import UNIT_TYPES_WITH_USCC, Level, UnitType
 
 
 class Division(models.Model):
-    """A node of the 统计用区划代码 tree. The code is always 12 digits; its prefix (2/4/6/9/12) is its subtree."""
+    """A node of the 统计用区划代码 tree: a 12-digit code whose prefix (2/4/6/9/12 digits) is its subtree."""
 
-    code = models.CharField(_("division code"), max_length=12, primary_key=True, validators=[codes.validate_code])
+    code = models.CharField(
+        _("division code"), max_length=12, primary_key=True, validators=[codes.validate_code]
+    )
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -51,9 +58,16 @@ class Unit(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     unit_type = models.CharField(_("unit type"), max_length=32, choices=UnitType.choices)
-    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="units")
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="units"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     contact_phone = models.CharField(_("office phone"), max_length=40, blank=True)
@@ -85,4 +99,6 @@ class Unit(models.Model):
         if self.uscc:
             self.uscc = codes.validate_uscc(self.uscc)
         elif self.unit_type in UNIT_TYPES_WITH_USCC:
-            raise ValidationError({"uscc": _("Enterprises and organisations need a unified social credit code.")})
+            raise ValidationError(
+                {"uscc": _("Enterprises and organisations need a unified social credit code.")}
+            )
