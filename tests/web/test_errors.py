@@ -78,3 +78,9 @@ def test_healthz_reports_a_database_failure(client: Client, monkeypatch: pytest.
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+def test_favicon_ico_points_to_the_static_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("shegong/favicon.svg")

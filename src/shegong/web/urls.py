@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("landing/", views.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -133,6 +134,12 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         "show_desk_link": is_staff_member(user),
     }
     return render(request, "dashboard/home.html", context)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico before reading <link rel="icon">; answer instead of logging a 404.
+    return redirect(static("shegong/favicon.svg"))
 
 
 @never_cache
