@@ -34,20 +34,20 @@ def test_malformed_json_is_400(client: Client, raw: str) -> None:
     _assert_envelope(body, "malformed_body")
 
 
-def test_wrong_types_are_422_with_field_errors(client: Client) -> None:
+def test_wrong_types_are_400_with_field_errors(client: Client) -> None:
     status, body = _post(client, json.dumps({"name": "a", "size": "big"}))
-    assert status == 422
+    assert status == 400
     _assert_envelope(body, "invalid_input")
     assert any(err["loc"][-1] == "size" for err in body["details"]["errors"])
 
 
-def test_missing_field_is_422(client: Client) -> None:
+def test_missing_field_is_400(client: Client) -> None:
     status, body = _post(client, json.dumps({"name": "a"}))
-    assert status == 422
+    assert status == 400
     _assert_envelope(body, "invalid_input")
 
 
-def test_django_validation_error_is_422(client: Client) -> None:
+def test_service_validation_error_is_422(client: Client) -> None:
     status, body = _post(client, json.dumps({"name": "a", "size": -1}))
     assert status == 422
     assert body["details"]["fields"] == {"size": ["must not be negative"]}

@@ -7,6 +7,7 @@ Error envelope (the only error shape the API returns):
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -94,10 +95,17 @@ def paginate(queryset: Any, *, page: int, page_size: int, max_page_size: int = 2
         )
     count = queryset.count()
     start = (page - 1) * page_size
-    return {"count": count, "page": page, "page_size": page_size, "items": list(queryset[start : start + page_size])}
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "items": list(queryset[start : start + page_size]),
+    }
 
 
-def _envelope(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **details: Any) -> HttpResponse:
+def _envelope(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **details: Any
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
 
 
@@ -119,16 +127,28 @@ def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = 
 
     @api.exception_handler(NinjaValidationError)
     def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        # Schema violations (wrong types, missing fields) are the client's malformed request: 400.
+        # 422 is kept for well-formed requests that a service refuses (ValidationError, idempotency reuse).
+        if _body_is_not_an_object(request):
+            return _envelope(
+                api, request, 400, "malformed_body", _("The request body must be a JSON object.")
+            )
         errors = [
-            {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            {
+                "loc": [str(p) for p in e.get("loc", [])],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors
         ]
-        malformed = any(e["type"] == "json_invalid" for e in errors) or any(
-            e["loc"][:1] == ["body"] and e["type"] in {"model_attributes_type", "dict_type"} for e in errors
+        return _envelope(
+            api,
+            request,
+            400,
+            "invalid_input",
+            _("Some fields are missing or of the wrong type."),
+            errors=errors,
         )
-        if malformed:
-            return _envelope(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
-        return _envelope(api, request, 422, "invalid_input", _("Some fields are not valid."), errors=errors)
 
     @api.exception_handler(ValidationError)
     def _django_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -150,7 +170,11 @@ def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = 
     @api.exception_handler(IdempotencyConflict)
     def _idem_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
         return _envelope(
-            api, request, 422, "idempotency_key_reused", _("This Idempotency-Key was used with a different request.")
+            api,
+            request,
+            422,
+            "idempotency_key_reused",
+            _("This Idempotency-Key was used with a different request."),
         )
 
     @api.exception_handler(IdempotencyKeyInvalid)
@@ -159,12 +183,30 @@ def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = 
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # ninja's body parser failed (not JSON, not UTF-8)
+            return _envelope(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
+        code = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }
         return _envelope(api, request, exc.status_code, code.get(exc.status_code, "error"), str(exc.message))
 
     for prefix, router in routers if routers is not None else _routers():
         api.add_router(prefix, router)
     return api
+
+
+def _body_is_not_an_object(request: HttpRequest) -> bool:
+    if not request.content_type or "json" not in request.content_type or not request.body:
+        return False
+    try:
+        return not isinstance(json.loads(request.body), dict)
+    except ValueError:
+        return True
 
 
 def _routers() -> list[tuple[str, Any]]:
@@ -176,6 +218,6 @@ def _routers() -> list[tuple[str, Any]]:
 def _api_description() -> str:
     return (
         "社工服务平台 JSON API。认证：工作台登录会话（写操作需 CSRF 令牌）或 `Authorization: Bearer <令牌>`。"
-        "所有错误以统一信封返回：`{\"code\", \"message\", \"details\"}`；越权访问范围外的数据返回 404，"
+        '所有错误以统一信封返回：`{"code", "message", "details"}`；越权访问范围外的数据返回 404，'
         "范围内无权限的操作返回 403。支持 `Idempotency-Key` 的写接口在重试时返回首次结果。"
     )
