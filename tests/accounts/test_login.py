@@ -161,7 +161,10 @@ def test_ip_throttle_is_separate_from_the_lockout(world: World, client: Client, 
     # another address is not affected
     other = post_login(Client(), user.username, PASSWORD, REMOTE_ADDR="10.1.2.3")
     assert other.status_code == 302
-    assert AuditEvent.objects.filter(action=AccountsAction.LOGIN_FAILED, changes__reason="ip_throttled").count() == 1
+    assert (
+        AuditEvent.objects.filter(action=AccountsAction.LOGIN_FAILED, changes__reason="ip_throttled").count()
+        == 1
+    )
 
 
 def test_inactive_account_cannot_log_in(world: World, client: Client) -> None:

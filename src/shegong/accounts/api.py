@@ -97,7 +97,9 @@ def _user(user: User, *, grants: bool = False) -> dict[str, Any]:
     return out
 
 
-_GRANTS = Prefetch("grants", queryset=Grant.objects.select_related("division", "unit").order_by("role", "division"))
+_GRANTS = Prefetch(
+    "grants", queryset=Grant.objects.select_related("division", "unit").order_by("role", "division")
+)
 
 
 @router.get("/me", response=MeOut, summary="The calling account")

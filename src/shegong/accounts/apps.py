@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
         roles.register_core_permissions()
         audit.register_actions(AccountsAction)
         nav.register(
-            nav.NavItem(_("Accounts"), "accounts:user_list", AccountsPerm.USER_VIEW, section=_("System"), order=900),
+            nav.NavItem(
+                _("Accounts"), "accounts:user_list", AccountsPerm.USER_VIEW, section=_("System"), order=900
+            ),
             nav.NavItem(_("My security"), "accounts:security", None, section=_("System"), order=990),
         )

@@ -66,7 +66,9 @@ def _detail(request: HttpRequest, target: User, status: int = 200, **extra: Any)
     actor = request.user
     can_manage = has_perm_on(actor, AccountsPerm.USER_MANAGE, target) and actor.pk != target.pk
     units = (
-        Unit.objects.visible_to(actor, AccountsPerm.UNIT_VIEW).filter(is_active=True).order_by("division", "name")
+        Unit.objects.visible_to(actor, AccountsPerm.UNIT_VIEW)
+        .filter(is_active=True)
+        .order_by("division", "name")
         if can_manage
         else Unit.all_objects.none()
     )
@@ -147,9 +149,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _attach(form, exc)
         else:
-            messages.success(
-                request, _("Granted {role}.").format(role=Role(form.cleaned_data["role"]).label)
-            )
+            messages.success(request, _("Granted {role}.").format(role=Role(form.cleaned_data["role"]).label))
             return redirect("accounts:user_detail", pk=target.pk)
     return _detail(request, target, status=400, grant_form=form)
 
@@ -218,7 +218,9 @@ def user_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST)
     if form.is_valid():
         try:
-            phone = services.reveal_user_phone(target=target, actor=request.user, reason=form.cleaned_data["reason"])
+            phone = services.reveal_user_phone(
+                target=target, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             _attach(form, exc)
         else:

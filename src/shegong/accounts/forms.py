@@ -87,7 +87,9 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=Role.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
-    division = DivisionCodeField(label=_("Division code"), help_text=_("12 digits; leave empty for a nationwide grant."))
+    division = DivisionCodeField(
+        label=_("Division code"), help_text=_("12 digits; leave empty for a nationwide grant.")
+    )
     unit = forms.ModelChoiceField(
         label=_("Unit"),
         queryset=Unit.all_objects.none(),

@@ -99,7 +99,9 @@ def _fail(key: str, now: datetime) -> datetime | None:
     row = LoginFailure.objects.select_for_update().get(username=key)
     row.last_failure_at = now
     locked_until = None
-    if row.failures >= settings.SHEGONG_LOGIN_MAX_FAILURES and (row.locked_until is None or row.locked_until <= now):
+    if row.failures >= settings.SHEGONG_LOGIN_MAX_FAILURES and (
+        row.locked_until is None or row.locked_until <= now
+    ):
         locked_until = row.locked_until = now + timedelta(minutes=settings.SHEGONG_LOGIN_LOCKOUT_MINUTES)
     row.save(update_fields=["last_failure_at", "locked_until"])
     return locked_until

@@ -56,11 +56,17 @@ class SessionSecurityMiddleware:
             logout(request)  # flushes the session: the old key no longer authenticates
             if is_api:
                 return JsonResponse(
-                    {"code": "session_expired", "message": _("Your session has expired. Log in again."), "details": {}},
+                    {
+                        "code": "session_expired",
+                        "message": _("Your session has expired. Log in again."),
+                        "details": {},
+                    },
                     status=401,
                 )
             login_url = reverse("accounts:login")
-            return HttpResponseRedirect(f"{login_url}?{urlencode({'expired': '1', 'next': request.get_full_path()})}")
+            return HttpResponseRedirect(
+                f"{login_url}?{urlencode({'expired': '1', 'next': request.get_full_path()})}"
+            )
         if not isinstance(last, int) or now - last >= _TOUCH_EVERY_SECONDS:
             request.session[LAST_ACTIVITY_SESSION_KEY] = now
 

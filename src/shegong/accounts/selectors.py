@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,10 +29,9 @@ def users_visible_to(*, user: Any, perm: str = AccountsPerm.USER_VIEW, q: str = 
         match = Q(username__icontains=q) | Q(real_name__icontains=q)
         digits = q.replace(" ", "").replace("-", "")
         if digits.lstrip("+").isdigit() and len(digits) >= 11:
-            try:
+            # Not a valid mobile number: only the text search applies.
+            with contextlib.suppress(ValidationError):
                 match |= Q(phone_hash=pii_lookup(PIIKind.PHONE, digits))
-            except ValidationError:  # not a valid mobile number: only the text search applies
-                pass
         qs = qs.filter(match)
     return qs
 

@@ -220,7 +220,9 @@ def grant_add(
             )
     if unit is not None and division is not None and not unit.division_id.startswith(division.prefix):
         raise ValidationError({"unit": _("The unit must lie within the division of the grant.")})
-    grant = Grant.objects.filter(user=locked, role=role, division=division, unit=unit, is_active=False).first()
+    grant = Grant.objects.filter(
+        user=locked, role=role, division=division, unit=unit, is_active=False
+    ).first()
     if grant is not None:
         grant.is_active = True
     else:
@@ -264,7 +266,9 @@ def totp_enable(*, user: User, secret: str, code: str, actor: Any) -> User:
     locked = _locked(user)
     step = totp.matching_step(secret, code, after_step=0)
     if step is None:
-        raise ValidationError({"code": [_("The code is not valid. Check the time on your phone and try again.")]})
+        raise ValidationError(
+            {"code": [_("The code is not valid. Check the time on your phone and try again.")]}
+        )
     locked.totp_secret = secret
     locked.totp_enabled = True
     locked.totp_last_step = step  # the enrolment code cannot be used again to log in
@@ -292,7 +296,7 @@ def totp_disable(*, user: User, actor: Any) -> User:
 
 @transaction.atomic
 def totp_consume(*, user: User, code: str) -> bool:
-    """Accept `code` once: its time step must be later than the last one used (no replay, even concurrently)."""
+    """Accept `code` once: its step must be later than the last one used (no replay, even concurrently)."""
     locked = _locked(user)
     if not locked.totp_enabled:
         return False
@@ -312,7 +316,9 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Create a bearer token for `user`. The raw token is returned this once; only its SHA-256 is stored."""
     raw = "sg_" + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip(), prefix=raw[:8], key_hash=token_hash(raw), expires_at=expires_at)
+    token = ApiToken(
+        user=user, name=name.strip(), prefix=raw[:8], key_hash=token_hash(raw), expires_at=expires_at
+    )
     token.full_clean()
     token.save()
     audit.record(
@@ -320,7 +326,11 @@ def api_token_create(
         actor=actor,
         target=user,
         target_label=f"{user.username} · {token.name}",
-        changes={"token": token.pk, "prefix": token.prefix, "expires_at": expires_at.isoformat() if expires_at else None},
+        changes={
+            "token": token.pk,
+            "prefix": token.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, raw
 
@@ -344,7 +354,10 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
 # --- lockouts ---------------------------------------------------------------------------------------------
 @transaction.atomic
 def account_unlock(*, username: str, actor: Any) -> bool:
-    """Clear the failed-login counter and lock of `username` (security administrator). True if it was locked."""
+    """Clear the failed-login counter and lock of `username` (security administrator).
+
+    Returns True if the name was locked.
+    """
     key = username.strip().lower()
     target = User.objects.filter(username__iexact=key).first()
     if target is not None:

@@ -47,7 +47,7 @@ def provisioning_uri(secret: str, username: str) -> str:
 
 
 def qr_data_url(uri: str) -> str:
-    """The otpauth:// URI as an SVG QR code in a data: URL (CSP allows img data:; nothing leaves the server)."""
+    """The otpauth:// URI as an SVG QR code in a data: URL (CSP allows img data:; no third party sees it)."""
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

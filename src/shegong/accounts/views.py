@@ -25,7 +25,7 @@ from shegong.accounts.forms import CodeForm, LoginForm, PasswordChangeForm
 from shegong.core import audit
 
 _NEXT_SESSION_KEY = "_sg_login_next"
-_ENROL_SECRET_SESSION_KEY = "_sg_totp_secret"
+_ENROL_SECRET_SESSION_KEY = "_sg_totp_secret"  # noqa: S105 - a session key name, not a secret
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -76,7 +76,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         minutes = settings.SHEGONG_SESSION_IDLE_MINUTES
         messages.warning(
             request,
-            _("You were logged out after {minutes} minutes without activity. Log in again.").format(minutes=minutes),
+            _("You were logged out after {minutes} minutes without activity. Log in again.").format(
+                minutes=minutes
+            ),
         )
     if request.method == "POST" and form.is_valid():
         next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
@@ -110,9 +112,12 @@ def login_totp_view(request: HttpRequest) -> HttpResponse:
         if result.outcome is policy.Outcome.LOCKED:
             messages.error(request, _refusal(result))
             return redirect("accounts:login")
-        form.add_error("code", _refusal(result) if result.outcome is policy.Outcome.THROTTLED else _(
-            "The code is not correct or has already been used. Wait for the next code and try again."
-        ))
+        form.add_error(
+            "code",
+            _refusal(result)
+            if result.outcome is policy.Outcome.THROTTLED
+            else _("The code is not correct or has already been used. Wait for the next code and try again."),
+        )
     return render(request, "accounts/login_totp.html", {"form": form})
 
 
@@ -178,7 +183,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         else:
             # Keep this session; every other session of the account ends (its auth hash no longer matches).
             update_session_auth_hash(request, user)
-            messages.success(request, _("Your password has been changed. Other sessions have been logged out."))
+            messages.success(
+                request, _("Your password has been changed. Other sessions have been logged out.")
+            )
             return redirect(settings.LOGIN_REDIRECT_URL)
     forced = bool(user.must_change_password)
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
@@ -202,13 +209,17 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
     context = _enrolment_context(request, user.username)
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_enable(user=user, secret=context["secret"], code=form.cleaned_data["code"], actor=user)
+            services.totp_enable(
+                user=user, secret=context["secret"], code=form.cleaned_data["code"], actor=user
+            )
         except ValidationError as exc:
             for message in exc.message_dict.get("code", exc.messages):
                 form.add_error("code", message)
         else:
             request.session.pop(_ENROL_SECRET_SESSION_KEY, None)
-            messages.success(request, _("The second factor is on. You will need a code from your app to log in."))
+            messages.success(
+                request, _("The second factor is on. You will need a code from your app to log in.")
+            )
             return redirect("accounts:security")
     return render(request, "accounts/totp_enrol.html", {**context, "form": form, "during_login": False})
 

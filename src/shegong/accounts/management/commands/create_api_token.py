@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", help="the account the token acts as")
         parser.add_argument("--name", required=True, help="what the token is for, e.g. the calling system")
-        parser.add_argument("--days", type=int, default=None, help="expire after this many days (default: never)")
+        parser.add_argument(
+            "--days", type=int, default=None, help="expire after this many days (default: never)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username__iexact=options["username"].strip()).first()
@@ -31,7 +33,9 @@ class Command(BaseCommand):
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1")
         expires = timezone.now() + timedelta(days=days) if days else None
-        token, raw = services.api_token_create(user=user, name=options["name"], actor=None, expires_at=expires)
+        token, raw = services.api_token_create(
+            user=user, name=options["name"], actor=None, expires_at=expires
+        )
         until = f", expires {expires:%Y-%m-%d %H:%M}" if expires else ", does not expire"
         self.stdout.write(f"Token {token.prefix}… for {user.username} ({token.name}{until}):")
         self.stdout.write(raw)
