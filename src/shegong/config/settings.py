@@ -19,6 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent  # src/shegong
 DATA_DIR = env.data_dir()
 
 DEBUG = env.get_bool("SHEGONG_DEBUG", default=False)
+# `shegong serve` sets SHEGONG_PRODUCTION=1: secure cookies, HSTS, hashed static file names.
+SHEGONG_PRODUCTION = env.get_bool("SHEGONG_PRODUCTION", default=False)
 _local = env.local_secrets(DATA_DIR)
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local["secret_key"]
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: `shegong manage rotate_field_key`).
@@ -148,6 +150,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Idempotency keys are kept this long, then purged by the periodic job core.purge_idempotency_keys.
+SHEGONG_IDEMPOTENCY_TTL_HOURS = env.get_int("SHEGONG_IDEMPOTENCY_TTL_HOURS", default=72)
+
 # --- Request limits -------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB for everything but uploads (BodySizeLimitMiddleware)
 SHEGONG_UPLOAD_MAX_BYTES = env.get_int("SHEGONG_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
@@ -173,12 +178,14 @@ MEDIA_ROOT = Path(os.environ.get("SHEGONG_MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # hashed, compressed names need `collectstatic`, which `shegong serve` runs; everything else
+        # (demo, tests, manage) serves the files as they are
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if SHEGONG_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not SHEGONG_PRODUCTION
 
 # --- Content Security Policy (django-csp) ---------------------------------------------------------------
 # No inline script anywhere: pages load our own static JS, which reads data-* attributes.
@@ -197,8 +204,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Production hardening (`shegong serve` sets SHEGONG_PRODUCTION=1) ------------------------------------
-SHEGONG_PRODUCTION = env.get_bool("SHEGONG_PRODUCTION", default=False)
+# --- Production hardening ---------------------------------------------------------------------------------
 if SHEGONG_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -115,8 +115,8 @@ class ScopedManager(models.Manager[_M], Generic[_M]):
         self.division_field = division_field
 
     def deconstruct(self) -> tuple[bool, str | None, str | None, tuple[Any, ...], dict[str, Any]]:
-        as_manager, path, qs_path, args, kwargs = super().deconstruct()
-        return as_manager, path, qs_path, args, {"division_field": self.division_field}
+        as_manager, path, qs_path, args, _kwargs = super().deconstruct()
+        return as_manager, path, qs_path, tuple(args or ()), {"division_field": self.division_field}
 
     def _raw(self) -> ScopedQuerySet[_M]:
         qs: ScopedQuerySet[_M] = ScopedQuerySet(self.model, using=self._db)
