@@ -255,3 +255,26 @@ def test_dashboard_chart_is_data_for_dashboard_js(client: Client, world: World) 
     }
     assert "echarts.min.js" in html
     assert "shegong/dashboard.js" in html
+
+
+def test_desk_and_dashboard_query_counts_do_not_grow_with_the_data(client: Client, world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        # the session middleware rewrites the session now and then; only the page's own reads count here
+        return sum(
+            1
+            for q in captured.captured_queries
+            if "django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+        )
+
+    client.force_login(world.user(Role.LEADER))
+    before = (queries("/desk/"), queries("/dashboard/"))
+    for n in range(15):
+        _unit(f"测试单位{n}", UnitType.OTHER if n % 2 else UnitType.STREET_OFFICE, world.home_street)
+        world.user(Role.INTAKE, world.home_street)
+    assert (queries("/desk/"), queries("/dashboard/")) == before
+    assert before[0] <= 10
