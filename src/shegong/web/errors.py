@@ -59,7 +59,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request context: whatever broke (the database, a context processor) must not
     # break the error page too.
     try:
-        body = render_to_string("500.html")
+        body: str = render_to_string("500.html")
     except Exception:
         logger.exception("the 500 page could not be rendered")
         body = "<!DOCTYPE html><title>500</title><h1>500</h1>"
