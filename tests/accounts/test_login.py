@@ -172,3 +172,12 @@ def test_inactive_account_cannot_log_in(world: World, client: Client) -> None:
     services.user_disable(user=user, actor=None)
     assert post_login(client, user.username, PASSWORD).status_code == 200
     assert _session_user_id(client) is None
+
+
+def test_admin_login_form_is_replaced_by_the_policy_login(db: None, client: Client) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/admin/")
+    # posting credentials to the admin's URL does not log anyone in
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
+    assert _session_user_id(client) is None

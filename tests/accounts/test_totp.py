@@ -142,3 +142,18 @@ def test_codes_from_far_away_steps_are_refused() -> None:
     assert totp.matching_step(secret, pyotp.TOTP(secret).at(now), after_step=0, now=now) == totp.current_step(
         now
     )
+
+
+def test_security_admin_turns_off_a_lost_factor(world: World) -> None:
+    user, _secret = _enrolled(world)
+    user.division = world.home_street
+    user.save()
+    admin = Client()
+    admin.force_login(world.user(Role.SECURITY_ADMIN, world.home))
+    assert 'data-testid="totp-off-form"' in admin.get(f"/accounts/users/{user.pk}/").content.decode()
+    assert admin.post(f"/accounts/users/{user.pk}/totp-off/").status_code == 302
+    user.refresh_from_db()
+    assert not user.totp_enabled
+    platform = Client()
+    platform.force_login(world.user(Role.PLATFORM_ADMIN, world.home))
+    assert platform.post(f"/accounts/users/{user.pk}/totp-off/").status_code == 403

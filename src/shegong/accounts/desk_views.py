@@ -181,6 +181,16 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+def user_totp_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """A security administrator turns off a user's second factor (a lost phone); the user sets it up again."""
+    target = _visible_for(request, pk, AccountsPerm.SECURITY_POLICY)
+    services.totp_disable(user=target, actor=request.user)
+    messages.success(request, _("Second factor of {username} turned off.").format(username=target.username))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@require_POST
+@login_required
 def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
     target = _visible_for(request, pk, AccountsPerm.USER_MANAGE)
     try:

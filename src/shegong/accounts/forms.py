@@ -22,7 +22,7 @@ class DivisionCodeField(forms.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> Division | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Division | None:
         code = (super().clean(value) or "").strip()
         if not code:
             return None

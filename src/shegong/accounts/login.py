@@ -259,9 +259,12 @@ def pending_user(request: HttpRequest, *, enrol: bool = False) -> User | None:
     if time.time() - float(data.get("at", 0)) > PENDING_TTL_SECONDS:
         clear_pending(request)
         return None
-    user = User.objects.filter(pk=data.get("uid"), is_active=True).first()
+    uid = data.get("uid")
+    if not isinstance(uid, int):
+        return None
+    user = User.objects.filter(pk=uid, is_active=True).first()
     if user is not None and data.get("backend"):
-        user.backend = data["backend"]
+        user.backend = data["backend"]  # type: ignore[attr-defined]  # what django.contrib.auth.login reads
     return user
 
 

@@ -30,7 +30,12 @@ class User(AbstractUser):
         help_text=_("Where the account is managed; empty for nationwide accounts."),
     )
     unit = models.ForeignKey(
-        "divisions.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        "divisions.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
     )
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
     must_change_password = models.BooleanField(_("must change password at next login"), default=False)
@@ -99,7 +104,12 @@ class Grant(models.Model):
         help_text=_("Empty means nationwide."),
     )
     unit = models.ForeignKey(
-        "divisions.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "divisions.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -144,7 +154,9 @@ class LoginFailure(models.Model):
 class ApiToken(models.Model):
     """A bearer token for a system calling the API on behalf of a user; only its hash is stored."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=80)
     prefix = models.CharField(_("prefix"), max_length=8, db_index=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -154,12 +156,18 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/totp_enrol.html", {**context, "form": form, "during_login": True})
 
 
+def admin_login_redirect(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """Replaces the Django admin's own login form, which would bypass lockout, throttle and second factor."""
+    next_url = _safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    return redirect_to_login(next_url, login_url=reverse("accounts:login"))
+
+
 @require_POST
 @csrf_protect
 def logout_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
-        audit.record(action=AccountsAction.LOGOUT, actor=user, target=user)  # type: ignore[arg-type]
+        audit.record(action=AccountsAction.LOGOUT, actor=user, target=user)
     logout(request)  # deletes the session row and issues a new, empty session
     response = HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
     # Ask the browser to drop cached pages and cookies of this site (personal data on a shared computer).
