@@ -6,10 +6,12 @@ deselected (reported as such), never silently passed.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,33 @@ def sqlite_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return result
     finally:
         conn.close()
+
+
+# Rows the demo does not make: a reveal audit row, a locked-out login, an API token, a user with an ID-less
+# phone that we read back decrypted after the restore.
+EXTRA_ROWS = """
+from shegong.accounts import services
+from shegong.accounts.models import LoginFailure, User
+from shegong.core import audit
+from shegong.core.audit import CoreAction
+from shegong.divisions.models import Division
+home = Division.objects.get(code="210105000000")
+user = services.user_create(actor=None, username="zhang_san", password="Round-trip-2025", real_name="张三",
+                            phone="139 1234 5678", division=home)
+services.api_token_create(user=user, name="对接系统", actor=None)
+LoginFailure.objects.create(username="nobody", failures=3)
+audit.record(action=CoreAction.PII_REVEALED, target=user, changes={"field": "phone", "reason": "回访核实"})
+"""
+
+READ_PHONE = "from shegong.accounts.models import User; print(User.objects.get(username='zhang_san').phone)"
+
+
+def archive_manifest(archive: Path) -> dict[str, Any]:
+    with tarfile.open(archive, "r:gz") as tar:
+        member = tar.extractfile("manifest.json")
+        assert member is not None
+        data: dict[str, Any] = json.load(member)
+        return data
 
 
 @pytest.fixture(scope="module")

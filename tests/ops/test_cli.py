@@ -101,13 +101,12 @@ def test_demo_twice_keeps_the_same_data_and_prints_the_accounts(tmp_path: Path) 
         assert f"http://127.0.0.1:8000{path}" in second.stdout
 
 
-def test_demo_ignores_database_url_and_says_so(tmp_path: Path) -> None:
-    proc = shegong(
-        "demo", "--no-serve", data_dir=tmp_path, check=True, DATABASE_URL=f"sqlite:///{tmp_path}/elsewhere.db"
-    )
+def test_demo_ignores_database_url_and_says_so(demo_dir: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.db"
+    proc = shegong("demo", "--no-serve", data_dir=demo_dir, check=True, DATABASE_URL=f"sqlite:///{elsewhere}")
     assert "DATABASE_URL" in proc.stdout
-    assert (tmp_path / "shegong.sqlite3").exists()
-    assert not (tmp_path / "elsewhere.db").exists()
+    assert str(demo_dir / "shegong.sqlite3") in proc.stdout
+    assert not elsewhere.exists()
 
 
 def test_demo_reset_deletes_the_database_first(demo_dir: Path, tmp_path: Path) -> None:
@@ -308,3 +307,9 @@ def test_digest_of_the_demo_database_covers_every_table(demo_dir: Path) -> None:
     rows = sqlite_rows(demo_dir / "shegong.sqlite3")
     assert set(digests) == set(rows)
     assert {t: d["rows"] for t, d in digests.items()} == {t: len(r) for t, r in rows.items()}
+
+
+def test_worker_once_does_the_waiting_work_and_exits(demo_dir: Path) -> None:
+    proc = shegong("worker", "--once", data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "core.purge_idempotency_keys" in proc.stdout + proc.stderr  # a periodic job ran
