@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from shegong.accounts.choices import AccountsPerm
 from shegong.core.api import Page, paginate
@@ -178,7 +179,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
 
 
 @unit_router.post("", response={201: UnitOut}, summary="Create a unit")
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Any]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status[Any]:
     """With an `Idempotency-Key` header retries are safe: the same key and body return the first result."""
     require_any_scope(request.user, AccountsPerm.UNIT_MANAGE)
 
@@ -196,14 +197,14 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Any]:
 
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return effect()
+        return Status(*effect())
     result = run_idempotent(
         scope=f"divisions.unit.create:{request.user.pk}",
         key=key,
         payload=payload.model_dump(mode="json"),
         effect=effect,
     )
-    return result.status_code, result.body
+    return Status(result.status_code, result.body)
 
 
 @unit_router.patch("/{unit_id}", response=UnitOut, summary="Change a unit")

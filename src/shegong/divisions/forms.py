@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shegong.accounts.choices import AccountsPerm
+from shegong.core.scoping import prefixes_for
 from shegong.divisions import codes, selectors
 from shegong.divisions.choices import UnitType
 from shegong.divisions.models import Division, Unit
@@ -29,10 +31,13 @@ class DivisionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
             value = selectors.pad_code(value) or value
         return super().to_python(value)
 
+    # Depth of the shallowest choice; the list is indented relative to it.
+    base_depth = 0
+
     def label_from_instance(self, obj: Division) -> str:
         # Indent by level so the flat list reads as a tree (codes sort parents before children).
-        depth = (2, 4, 6, 9, 12).index(obj.level)
-        return f"{'　' * depth}{obj.name}（{obj.code}）"
+        depth = codes.PREFIX_LENGTHS.index(obj.level) - self.base_depth
+        return f"{'　' * max(depth, 0)}{obj.name}（{obj.code}）"
 
 
 class UnitForm(forms.Form):
@@ -58,6 +63,10 @@ class UnitForm(forms.Form):
         managed = selectors.divisions_managed_by(user=user)
         division_field = self.fields["division"]
         division_field.queryset = managed  # type: ignore[attr-defined]
+        prefixes = prefixes_for(user, AccountsPerm.UNIT_MANAGE)
+        if prefixes and "" not in prefixes:
+            depths = [codes.PREFIX_LENGTHS.index(len(p)) for p in prefixes if len(p) in codes.PREFIX_LENGTHS]
+            division_field.base_depth = min(depths, default=0)  # type: ignore[attr-defined]
         if managed.count() > MAX_SELECT_OPTIONS:
             division_field.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
             division_field.help_text = _("Type the division code, e.g. 210105001 for a street.")

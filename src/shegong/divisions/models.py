@@ -97,7 +97,10 @@ class Unit(models.Model):
 
     def clean(self) -> None:
         if self.uscc:
-            self.uscc = codes.validate_uscc(self.uscc)
+            try:
+                self.uscc = codes.validate_uscc(self.uscc)
+            except ValidationError as exc:
+                raise ValidationError({"uscc": exc.messages}) from exc
         elif self.unit_type in UNIT_TYPES_WITH_USCC:
             raise ValidationError(
                 {"uscc": _("Enterprises and organisations need a unified social credit code.")}

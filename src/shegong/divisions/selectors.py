@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from shegong.accounts.choices import AccountsPerm
-from shegong.core.scoping import covers, division_q, get_visible_or_404, prefixes_for
+from shegong.core.scoping import covers, division_q, get_visible_or_404, prefixes_for, require_any_scope
 from shegong.divisions import codes
 from shegong.divisions.models import Division, Unit
 
@@ -33,7 +33,9 @@ def divisions_visible_to(*, user: Any, perm: str = AccountsPerm.DIVISION_VIEW) -
 
 
 def division_get_visible(*, user: Any, code: str, perm: str = AccountsPerm.DIVISION_VIEW) -> Division:
-    """One division by its 12-digit code or its prefix; Http404 when malformed, unknown or out of scope."""
+    """One division by its 12-digit code or its prefix; Http404 when malformed, unknown or out of scope
+    (PermissionDenied when the user holds `perm` nowhere)."""
+    require_any_scope(user, perm)
     division = divisions_visible_to(user=user, perm=perm).filter(code=pad_code(code)).first()
     if division is None:
         raise Http404
@@ -119,6 +121,7 @@ def unit_get_visible(
     *, user: Any, pk: Any, perm: str = AccountsPerm.UNIT_VIEW, action_perm: str | None = None
 ) -> Unit:
     """One unit: Http404 when out of `user`'s scope, PermissionDenied when `action_perm` is lacking."""
+    require_any_scope(user, perm)  # holding the permission nowhere is a 403, not a misleading 404
     unit: Unit = get_visible_or_404(Unit, user=user, perm=perm, action_perm=action_perm, pk=pk)
     return unit
 

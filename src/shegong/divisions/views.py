@@ -31,13 +31,15 @@ PAGE_SIZE = 20
 def unit_list(request: HttpRequest) -> HttpResponse:
     require_any_scope(request.user, AccountsPerm.UNIT_VIEW)
     filters = UnitFilterForm(request.GET)
-    units = selectors.units_visible_to(user=request.user, **filters.filters())
+    params = filters.filters()
+    units = selectors.units_visible_to(user=request.user, **params)
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "divisions/unit_list.html",
         {
             "filters": filters,
+            "current_sort": params["ordering"],
             "page_obj": page,
             "is_filtered": any(request.GET.get(k) for k in ("q", "unit_type", "division", "status")),
             "can_manage": request.user.has_scope_perm(AccountsPerm.UNIT_MANAGE),  # type: ignore[union-attr]
