@@ -194,14 +194,14 @@ table's row count and checksum is compared with the backup; any difference is an
 def _backup(file: Path) -> int:
     from django.utils.translation import gettext as _
 
-    from shegong.ops.backup import create_backup
+    from shegong.ops.backup import ENGINE_NAMES, create_backup
 
     setup_django()
     manifest = create_backup(file)
     rows = sum(t["rows"] for t in manifest["tables"].values())
     print(
         _("Backup written to {path}: {tables} tables, {rows} rows ({engine}).").format(
-            path=file, tables=len(manifest["tables"]), rows=rows, engine=manifest["engine"]
+            path=file, tables=len(manifest["tables"]), rows=rows, engine=ENGINE_NAMES[manifest["engine"]]
         )
     )
     return 0

@@ -109,5 +109,6 @@ def archive_manifest(archive: Path) -> dict[str, Any]:
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder prepared once per module with `shegong demo --no-serve`."""
     folder = tmp_path_factory.mktemp("demo-data")
-    shegong("demo", "--no-serve", data_dir=folder, check=True)
+    proc = shegong("demo", "--no-serve", data_dir=folder, check=True)
+    (folder / "first-run.txt").write_text(proc.stdout)
     return folder

@@ -71,13 +71,14 @@ def _printed_accounts(stdout: str) -> dict[str, str]:
     return accounts
 
 
-def test_demo_twice_keeps_the_same_data_and_prints_the_accounts(tmp_path: Path) -> None:
-    first = shegong("demo", "--no-serve", data_dir=tmp_path, check=True)
-    db = tmp_path / "shegong.sqlite3"
-    assert str(tmp_path) in first.stdout
-    assert str(db) in first.stdout
+def test_demo_twice_keeps_the_same_data_and_prints_the_accounts(demo_dir: Path) -> None:
+    # The fixture ran the demo once in an empty folder; any later run must change nothing.
+    first = (demo_dir / "first-run.txt").read_text()
+    db = demo_dir / "shegong.sqlite3"
+    assert str(demo_dir) in first
+    assert str(db) in first
     after_first = sqlite_rows(db)
-    second = shegong("demo", "--no-serve", data_dir=tmp_path, check=True)
+    second = shegong("demo", "--no-serve", data_dir=demo_dir, check=True)
     after_second = sqlite_rows(db)
     assert {t: len(r) for t, r in after_second.items()} == {t: len(r) for t, r in after_first.items()}
     assert after_second == after_first  # not one value changed
@@ -150,8 +151,7 @@ print(json.dumps(result))
 
 
 def test_printed_demo_accounts_can_log_in_with_their_grants(demo_dir: Path, tmp_path: Path) -> None:
-    proc = shegong("demo", "--no-serve", data_dir=demo_dir, check=True)
-    printed = _printed_accounts(proc.stdout)
+    printed = _printed_accounts((demo_dir / "first-run.txt").read_text())
     # A user changes the demo password; the next demo run puts back the printed one.
     shegong(
         "manage",

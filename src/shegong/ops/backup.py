@@ -44,6 +44,7 @@ FORMAT = "shegong-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 Manifest = dict[str, Any]
 
@@ -406,7 +407,9 @@ def restore_backup(path: Path) -> tuple[Manifest, list[str]]:
             _(
                 "The backup was made from {found}, but the configured database is {target}. Restore into a "
                 "{found} database (check DATABASE_URL)."
-            ).format(found=manifest["engine"], target=engine)
+            ).format(
+                found=ENGINE_NAMES.get(manifest["engine"], manifest["engine"]), target=ENGINE_NAMES[engine]
+            )
         )
     pending = _check_migrations(manifest)
     with tempfile.TemporaryDirectory(prefix="shegong-restore-") as tmp:
@@ -454,6 +457,8 @@ def sqlite_is_empty(target: Path) -> str:
         if tables == ["django_migrations"] and not conn.execute("SELECT 1 FROM django_migrations").fetchone():
             return ""
         return ", ".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+    except sqlite3.DatabaseError:
+        return _("a file that is not a SQLite database")
     finally:
         conn.close()
 

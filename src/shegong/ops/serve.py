@@ -140,6 +140,8 @@ def _preflight() -> None:
         raise OperatorError(
             _("Refusing to start: the database needs migrations. Run: shegong manage migrate"), exit_code=2
         )
+    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        print(_("Database: SQLite. Fine for one machine and few users; production should use PostgreSQL."))
     call_command("collectstatic", interactive=False, verbosity=0)
     print(_("Static files are in {path}").format(path=settings.STATIC_ROOT), flush=True)
     connections.close_all()  # gunicorn forks its workers: no connection may be shared with them
