@@ -172,6 +172,7 @@ SHEGONG_WORKDAY_END = os.environ.get("SHEGONG_WORKDAY_END", "17:30")
 # --- Static and media -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("SHEGONG_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("SHEGONG_MEDIA_ROOT") or DATA_DIR / "media")
