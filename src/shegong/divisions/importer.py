@@ -97,7 +97,7 @@ class ImportResult:
 
 
 # --- reading -----------------------------------------------------------------------------------------------
-def _open_text(source: str | Path | IO[bytes]) -> IO[str]:
+def _open_text(source: str | Path | IO[bytes]) -> io.TextIOWrapper:
     raw: IO[bytes] = open(source, "rb") if isinstance(source, str | Path) else source  # noqa: SIM115
     # utf-8-sig drops a leading BOM (Excel writes one) and reads plain UTF-8 unchanged.
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")

@@ -2,63 +2,142 @@
 
 import django.db.models.deletion
 import django.db.models.manager
-import shegong.divisions.codes
 from django.db import migrations, models
+
+import shegong.divisions.codes
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, validators=[shegong.divisions.codes.validate_code], verbose_name='division code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(2, 'Province'), (4, 'City'), (6, 'County'), (9, 'Street / town'), (12, 'Community / village')], verbose_name='level')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='divisions.division', verbose_name='parent')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[shegong.divisions.codes.validate_code],
+                        verbose_name="division code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (2, "Province"),
+                            (4, "City"),
+                            (6, "County"),
+                            (9, "Street / town"),
+                            (12, "Community / village"),
+                        ],
+                        verbose_name="level",
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="divisions.division",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'division',
-                'verbose_name_plural': 'divisions',
-                'ordering': ['code'],
+                "verbose_name": "division",
+                "verbose_name_plural": "divisions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('unit_type', models.CharField(choices=[('social_work_dept', 'Social work department'), ('street_office', 'Street office'), ('community_committee', 'Community committee'), ('government_dept', 'Government department'), ('platform_enterprise', 'Platform enterprise'), ('social_work_org', 'Social work organisation'), ('other', 'Other')], max_length=32, verbose_name='unit type')),
-                ('uscc', models.CharField(blank=True, max_length=18, verbose_name='unified social credit code')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='office phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='divisions.division', verbose_name='division')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='divisions.unit', verbose_name='parent unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "unit_type",
+                    models.CharField(
+                        choices=[
+                            ("social_work_dept", "Social work department"),
+                            ("street_office", "Street office"),
+                            ("community_committee", "Community committee"),
+                            ("government_dept", "Government department"),
+                            ("platform_enterprise", "Platform enterprise"),
+                            ("social_work_org", "Social work organisation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="unit type",
+                    ),
+                ),
+                (
+                    "uscc",
+                    models.CharField(blank=True, max_length=18, verbose_name="unified social credit code"),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="office phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="divisions.division",
+                        verbose_name="division",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="divisions.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['division', 'name'],
-                'default_manager_name': 'all_objects',
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["division", "name"],
+                "default_manager_name": "all_objects",
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.CheckConstraint(condition=models.Q(('level__in', [2, 4, 6, 9, 12])), name='divisions_division_level_valid', violation_error_message='Unknown division level.'),
+            model_name="division",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__in", [2, 4, 6, 9, 12])),
+                name="divisions_division_level_valid",
+                violation_error_message="Unknown division level.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('division', 'name'), name='divisions_unit_name_unique_in_division', violation_error_message='A unit with this name already exists in this division.'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("division", "name"),
+                name="divisions_unit_name_unique_in_division",
+                violation_error_message="A unit with this name already exists in this division.",
+            ),
         ),
     ]
