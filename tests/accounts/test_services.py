@@ -107,7 +107,9 @@ def test_api_token_is_stored_hashed_and_authenticates(world: World) -> None:
     assert AccountsAction.API_TOKEN_REVOKED in actions
 
 
-@pytest.mark.django_db(transaction=True)
+# Committing test: serialized_rollback puts back the migrated data (content types, seeded calendar) so that
+# later tests see the same database as before.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_separated_grants_cannot_both_pass(world: World) -> None:
     """Two connections grant different 三权分立 roles at once; the row lock lets exactly one through."""
     if connection.vendor != "postgresql":
