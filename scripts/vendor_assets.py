@@ -160,7 +160,8 @@ def refresh(vendor_dir: Path = VENDOR_DIR) -> None:
         "note": "trailing sourceMappingURL comments are removed; sha256 is of each file as committed",
         "packages": entries,
     }
-    (vendor_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (vendor_dir / MANIFEST).write_text(text, encoding="utf-8")
     print(f"wrote {vendor_dir / MANIFEST}")
 
 
@@ -179,7 +180,8 @@ def check(vendor_dir: Path = VENDOR_DIR) -> list[str]:
             problems.append(f"{package.name}: not recorded in {MANIFEST}")
             continue
         if entry["version"] != package.version:
-            problems.append(f"{package.name}: {MANIFEST} has {entry['version']}, the script pins {package.version}")
+            pinned = package.version
+            problems.append(f"{package.name}: {MANIFEST} has {entry['version']}, the script pins {pinned}")
         wanted = {f"{package.name}/{dest}" for dest in package.files.values()}
         listed = {f["path"] for f in entry["files"]}
         if wanted != listed:
