@@ -1,7 +1,7 @@
 """Playwright driving Debian's Chromium (never a downloaded browser).
 
-Without /usr/bin/chromium the browser tests are skipped, unless SHEGONG_REQUIRE_BROWSER=1 (CI sets it), in which
-case they fail: CI must never pass by silently not running them.
+Without /usr/bin/chromium the browser tests are skipped, unless SHEGONG_REQUIRE_BROWSER=1 (CI sets it), in
+which case they fail: CI must never pass by silently not running them.
 """
 
 from __future__ import annotations
@@ -41,9 +41,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test itself
-    # (seeding data) are still synchronous and safe here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -52,3 +49,10 @@ def browser() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test itself makes (seeding)
+    # are still synchronous. Scoped to browser tests so subprocesses of other tests never inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -14,3 +14,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Chinese; under /api/ they answer in the JSON error envelope.
+handler400 = "shegong.web.errors.bad_request"
+handler403 = "shegong.web.errors.permission_denied"
+handler404 = "shegong.web.errors.page_not_found"
+handler500 = "shegong.web.errors.server_error"
