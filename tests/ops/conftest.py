@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 
 # Variables that would change which database or secrets a child process uses.
-_CHILD_UNSET = ("DATABASE_URL", "SECRET_KEY", "SHEGONG_FIELD_KEY", "SHEGONG_DEBUG", "SHEGONG_PRODUCTION")
+# DJANGO_ALLOW_ASYNC_UNSAFE: browser tests set it in this process; `serve` rightly refuses to run with it.
+_CHILD_UNSET = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "SHEGONG_FIELD_KEY",
+    "SHEGONG_DEBUG",
+    "SHEGONG_PRODUCTION",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
