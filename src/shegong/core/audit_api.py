@@ -70,8 +70,9 @@ def list_events(request: HttpRequest, filters: Query[AuditFilterIn]) -> dict[str
     if not form.is_valid():
         if form.is_out_of_scope():
             raise Http404
+        # A filter value that is not valid is a malformed query, like a schema violation: 400.
         raise ApiError(
-            422,
+            400,
             "invalid_input",
             _("Some fields are not valid."),
             {"fields": {k: [str(m) for m in v] for k, v in form.errors.items()}},
