@@ -136,6 +136,9 @@ line numbers and nothing is imported, unless --skip-invalid is given. See docs/d
     divisions.add_argument(
         "--skip-invalid", action="store_true", help="import the good rows, report the bad ones 跳过错误行"
     )
+    divisions.add_argument(
+        "--dry-run", action="store_true", help="check the file and report, write nothing 只检查不导入"
+    )
     calendar = _sub(
         seeds,
         "calendar",
@@ -240,7 +243,9 @@ def dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return manage([*extra, *args.args])
     if args.command == "seed":
         if args.what == "divisions":
-            return manage(["seed_divisions", args.file, *(["--skip-invalid"] if args.skip_invalid else [])])
+            options = (("--skip-invalid", args.skip_invalid), ("--dry-run", args.dry_run))
+            flags = [flag for flag, on in options if on]
+            return manage(["seed_divisions", args.file, *flags])
         if args.what == "calendar":
             return manage(
                 ["seed_calendar", "--from-package"] if args.from_package else ["seed_calendar", args.file]

@@ -2,7 +2,7 @@
 
 Every variable is listed in README.md ("Configuration"). Development commands (`shegong demo`, `manage`,
 tests) may fall back to secrets generated once into the per-user data folder; `shegong serve` refuses to
-start unless the production secrets come from the environment (see `shegong.config.production`).
+start unless the production secrets come from the environment (see `shegong.ops.serve`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ SHEGONG_SECRETS_FROM_ENV = bool(os.environ.get("SECRET_KEY")) and bool(os.enviro
 
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a reverse proxy: the META key of the header carrying the client address (e.g. HTTP_X_REAL_IP).
+# Empty: REMOTE_ADDR is used and client-supplied forwarding headers are ignored.
+SHEGONG_TRUSTED_PROXY_HEADER = os.environ.get("SHEGONG_TRUSTED_PROXY_HEADER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
