@@ -342,3 +342,24 @@ def test_api_detail(world: World, client: Client) -> None:
     assert data["division_code"] == world.home_street.code
     assert data["changes"] == {"field": "phone", "reason": "核实身份信息"}
     assert json.dumps(data)  # JSON-serialisable, no model leaks
+
+
+def test_list_queries_do_not_grow_with_rows_and_never_count_the_whole_table(
+    world: World, client: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = auditor(world, client)
+    event(world.home)
+    c.get(LIST)  # warm the session and grant caches
+    with CaptureQueriesContext(connection) as few:
+        c.get(LIST)
+    for _ in range(60):
+        event(world.home, actor_label="someone")
+    with CaptureQueriesContext(connection) as many:
+        c.get(LIST)
+    assert len(many) == len(few)
+    counts = [q["sql"] for q in many if "COUNT(" in q["sql"].upper() and "core_auditevent" in q["sql"]]
+    assert counts
+    assert all("LIMIT" in sql.upper() for sql in counts)
