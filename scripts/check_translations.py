@@ -34,7 +34,10 @@ def main() -> int:
             print(f"{mo_path.name} is missing: compile the catalogue")
             failures += 1
             continue
-        compiled = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(mo_path))}
+        compiled = {
+            (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+            for e in polib.mofile(str(mo_path))
+        }
         source = {
             (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
             for e in po.translated_entries()
@@ -43,7 +46,8 @@ def main() -> int:
         for key in sorted(stale, key=str)[:20]:
             print(f"{mo_path.name} is out of date for {key[1]!r}")
         failures += len(stale)
-        print(f"{po_path.name}: {len(po.translated_entries())} translated, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy")
+        done = len(po.translated_entries())
+        print(f"{po_path.name}: {done} translated, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy")
     return 1 if failures else 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -51,3 +52,10 @@ def _fresh_calendar(request: pytest.FixtureRequest) -> Iterator[None]:
             calendar.invalidate()
     yield
     calendar.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    # Production PBKDF2 costs ~0.3 s a hash and tests create hundreds of users; the policies under test
+    # (lockout, sessions, rotation) do not depend on the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

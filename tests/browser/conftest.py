@@ -37,8 +37,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skipif(True, reason=reason))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(_orm_beside_playwright: None) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -51,8 +51,12 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test itself makes (seeding)
-    # are still synchronous. Scoped to browser tests so subprocesses of other tests never inherit it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    # Playwright's sync API keeps an event loop in this thread while a browser is open; the ORM calls the
+    # tests and their fixtures make (seeding, flushing) are still synchronous. Module-scoped and set up
+    # before the browser starts, so it covers every such call, and undone before other tests (and their
+    # subprocesses) run.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield

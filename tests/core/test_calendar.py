@@ -16,7 +16,6 @@ from django.core.management.base import CommandError
 from django.test import Client, override_settings
 from django.utils import timezone, translation
 from pytest_django import DjangoAssertNumQueries
-from pytest_django.fixtures import Settings
 
 from shegong.accounts.choices import Role
 from shegong.accounts.models import User
@@ -409,12 +408,7 @@ def test_seed_calendar_from_package_restores_a_year() -> None:
 
 
 @pytest.fixture
-def admin_client(client: Client, settings: Settings) -> Client:
-    # As in tests/web/conftest.py: DEBUG-off manifest storage needs collectstatic; pages only need URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def admin_client(client: Client) -> Client:
     superuser = User.objects.create_superuser(username="root", password="Correct-Horse-42")
     client.force_login(superuser)
     return client

@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.core import checks  # noqa: F401  (registers system checks)
+        from shegong.core.views import register_nav
+
+        register_nav()

@@ -24,7 +24,9 @@ _ROLE_PERMS: dict[str, set[str]] = defaultdict(set)
 _LABELS: dict[str, str] = {}
 
 
-def register(role_perms: Mapping[str, Iterable[str]], *, enums: Iterable[type[models.TextChoices]] = ()) -> None:
+def register(
+    role_perms: Mapping[str, Iterable[str]], *, enums: Iterable[type[models.TextChoices]] = ()
+) -> None:
     """Grant permissions to roles (additive; called once per app at start-up)."""
     for enum in enums:
         for member in enum:

@@ -83,7 +83,9 @@ def normalise(kind: str, value: str) -> str:
         try:
             return str(ric.validate(value.upper()))
         except StdnumError as exc:
-            raise ValidationError(_("Enter a valid 18-digit ID card number."), code="invalid_id_number") from exc
+            raise ValidationError(
+                _("Enter a valid 18-digit ID card number."), code="invalid_id_number"
+            ) from exc
     return value
 
 
@@ -150,7 +152,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name not in {"isnull", "exact"}:
-            raise TypeError(f"{lookup_name!r} lookups on encrypted fields are meaningless; use the blind index")
+            raise TypeError(
+                f"{lookup_name!r} lookups on encrypted fields are meaningless; use the blind index"
+            )
         return super().get_lookup(lookup_name)
 
     def clean(self, value: Any, model_instance: Any) -> Any:

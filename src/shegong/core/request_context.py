@@ -12,11 +12,12 @@ class RequestContext:
     request_id: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("shegong_request_context", default=RequestContext())
+_current: ContextVar[RequestContext | None] = ContextVar("shegong_request_context", default=None)
+_OUTSIDE_A_REQUEST = RequestContext()
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _OUTSIDE_A_REQUEST
 
 
 def set_current(ctx: RequestContext) -> object:

@@ -169,7 +169,7 @@ def get_visible_or_404(
 
 
 def require_any_scope(user: Any, perm: str) -> list[str]:
-    """Prefixes for a list endpoint; a user holding `perm` nowhere is refused (403) rather than shown nothing."""
+    """Prefixes for a list endpoint; a user holding `perm` nowhere gets 403 rather than an empty list."""
     prefixes = prefixes_for(user, perm)
     if not prefixes:
         raise PermissionDenied

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,101 +15,173 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('date', models.DateField(primary_key=True, serialize=False, verbose_name='date')),
-                ('is_workday', models.BooleanField(verbose_name='working day')),
-                ('name', models.CharField(blank=True, max_length=40, verbose_name='name')),
+                ("date", models.DateField(primary_key=True, serialize=False, verbose_name="date")),
+                ("is_workday", models.BooleanField(verbose_name="working day")),
+                ("name", models.CharField(blank=True, max_length=40, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'calendar exception',
-                'verbose_name_plural': 'calendar exceptions',
-                'ordering': ['date'],
+                "verbose_name": "calendar exception",
+                "verbose_name_plural": "calendar exceptions",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='year')),
-                ('source', models.CharField(choices=[('package', 'chinese-calendar package'), ('import', 'Imported file'), ('manual', 'Entered by an administrator')], max_length=16, verbose_name='source')),
-                ('loaded_at', models.DateTimeField(auto_now=True, verbose_name='loaded at')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name="year"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("package", "chinese-calendar package"),
+                            ("import", "Imported file"),
+                            ("manual", "Entered by an administrator"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("loaded_at", models.DateTimeField(auto_now=True, verbose_name="loaded at")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'calendar year',
-                'verbose_name_plural': 'calendar years',
-                'ordering': ['-year'],
+                "verbose_name": "calendar year",
+                "verbose_name_plural": "calendar years",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=120, verbose_name='scope')),
-                ('key', models.CharField(max_length=200, verbose_name='key')),
-                ('request_hash', models.CharField(max_length=64, verbose_name='request hash')),
-                ('status_code', models.PositiveSmallIntegerField(verbose_name='status code')),
-                ('response', models.JSONField(default=dict, verbose_name='response')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=120, verbose_name="scope")),
+                ("key", models.CharField(max_length=200, verbose_name="key")),
+                ("request_hash", models.CharField(max_length=64, verbose_name="request hash")),
+                ("status_code", models.PositiveSmallIntegerField(verbose_name="status code")),
+                ("response", models.JSONField(default=dict, verbose_name="response")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'idempotency key',
-                'verbose_name_plural': 'idempotency keys',
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='core_idempotency_scope_key')],
+                "verbose_name": "idempotency key",
+                "verbose_name_plural": "idempotency keys",
+                "constraints": [
+                    models.UniqueConstraint(fields=("scope", "key"), name="core_idempotency_scope_key")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='job')),
-                ('slot', models.DateTimeField(verbose_name='slot')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="job")),
+                ("slot", models.DateTimeField(verbose_name="slot")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
             ],
             options={
-                'verbose_name': 'periodic run',
-                'verbose_name_plural': 'periodic runs',
-                'constraints': [models.UniqueConstraint(fields=('name', 'slot'), name='core_periodicrun_slot')],
+                "verbose_name": "periodic run",
+                "verbose_name_plural": "periodic runs",
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "slot"), name="core_periodicrun_slot")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, verbose_name='key')),
-                ('window_start', models.DateTimeField(verbose_name='window start')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='count')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, verbose_name="key")),
+                ("window_start", models.DateTimeField(verbose_name="window start")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="count")),
             ],
             options={
-                'verbose_name': 'rate counter',
-                'verbose_name_plural': 'rate counters',
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='core_ratecounter_window')],
+                "verbose_name": "rate counter",
+                "verbose_name_plural": "rate counters",
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window_start"), name="core_ratecounter_window")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='actor name')),
-                ('actor_role', models.CharField(blank=True, max_length=32, verbose_name='actor role')),
-                ('action', models.CharField(db_index=True, max_length=80, verbose_name='action')),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('failure', 'Failure')], default='success', max_length=8, verbose_name='outcome')),
-                ('target_type', models.CharField(blank=True, max_length=80, verbose_name='target type')),
-                ('target_id', models.CharField(blank=True, max_length=64, verbose_name='target ID')),
-                ('target_label', models.CharField(blank=True, max_length=200, verbose_name='target')),
-                ('division_code', models.CharField(blank=True, db_index=True, max_length=12, verbose_name='division code')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('request_id', models.CharField(blank=True, max_length=36, verbose_name='request ID')),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="actor name")),
+                ("actor_role", models.CharField(blank=True, max_length=32, verbose_name="actor role")),
+                ("action", models.CharField(db_index=True, max_length=80, verbose_name="action")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "Success"), ("failure", "Failure")],
+                        default="success",
+                        max_length=8,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=80, verbose_name="target type")),
+                ("target_id", models.CharField(blank=True, max_length=64, verbose_name="target ID")),
+                ("target_label", models.CharField(blank=True, max_length=200, verbose_name="target")),
+                (
+                    "division_code",
+                    models.CharField(blank=True, db_index=True, max_length=12, verbose_name="division code"),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("request_id", models.CharField(blank=True, max_length=36, verbose_name="request ID")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at', '-id'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['division_code', 'at'], name='core_audit_division_at')],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at", "-id"],
+                "default_permissions": ("view",),
+                "indexes": [models.Index(fields=["division_code", "at"], name="core_audit_division_at")],
             },
         ),
     ]

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyKey(models.Model):
-    """The first response to a POST carrying an Idempotency-Key, stored in the same transaction as its effect."""
+    """The first response to a POST with an Idempotency-Key, stored in the same transaction as its effect."""
 
-    scope = models.CharField(_("scope"), max_length=120)  # endpoint + caller, so keys never collide across them
+    # endpoint + caller, so keys never collide across them
+    scope = models.CharField(_("scope"), max_length=120)
     key = models.CharField(_("key"), max_length=200)
     request_hash = models.CharField(_("request hash"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"))

@@ -14,7 +14,9 @@ class RateCounter(models.Model):
     class Meta:
         verbose_name = _("rate counter")
         verbose_name_plural = _("rate counters")
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="core_ratecounter_window")]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="core_ratecounter_window")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.count}"
