@@ -89,11 +89,13 @@ def test_lookups_other_than_exact_and_isnull_are_refused(lookup: str) -> None:
         User.objects.filter(**{f"phone__{lookup}": value})
 
 
-def test_isnull_and_exact_lookups_are_allowed() -> None:
+def test_isnull_and_empty_lookups_are_allowed_but_value_lookups_refused() -> None:
     make_user()
     assert User.objects.filter(phone__isnull=False).exists()
-    # exact compares against a fresh ciphertext, so it never matches: that is why the blind index exists
-    assert not User.objects.filter(phone=PHONE).exists()
+    assert not User.objects.filter(phone="").exists()
+    # a value would be compared with a fresh random ciphertext and never match: refused, not silently empty
+    with pytest.raises(TypeError, match="blind index"):
+        User.objects.filter(phone=PHONE).exists()
 
 
 # --- validation

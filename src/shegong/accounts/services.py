@@ -23,12 +23,13 @@ from shegong.accounts.choices import SEPARATED_ROLES, AccountsPerm, Role
 from shegong.accounts.models import ApiToken, Grant, LoginFailure, User
 from shegong.core import audit
 from shegong.core.api import token_hash
-from shegong.core.audit import CoreAction
+from shegong.core.forms import REVEAL_REASON_MIN_CHARS
 from shegong.core.pii import mask_phone
-from shegong.core.scoping import covers, has_perm_on, prefixes_for
+from shegong.core.reveal import reveal
+from shegong.core.scoping import covers, prefixes_for
 from shegong.divisions.models import Division, Unit
 
-REVEAL_REASON_MIN_LENGTH = 5
+REVEAL_REASON_MIN_LENGTH = REVEAL_REASON_MIN_CHARS  # one rule for every reveal
 _UNSET: Any = object()
 
 
@@ -385,18 +386,8 @@ def account_unlock(*, username: str, actor: Any) -> bool:
 @transaction.atomic
 def reveal_user_phone(*, target: User, actor: Any, reason: str) -> str:
     """The account's phone number in full, for an actor holding USER_MANAGE over the account's division and
-    giving a reason; the audit row (core's PII_REVEALED) is written in the same transaction."""
-    if not has_perm_on(actor, AccountsPerm.USER_MANAGE, target):
-        raise PermissionDenied
-    reason = (reason or "").strip()
-    if len(reason) < REVEAL_REASON_MIN_LENGTH:
-        raise ValidationError(
-            {"reason": [_("Give a reason of at least {n} characters.").format(n=REVEAL_REASON_MIN_LENGTH)]}
-        )
-    audit.record(
-        action=CoreAction.PII_REVEALED,
-        actor=actor,
-        target=target,
-        changes={"field": "phone", "reason": reason},
-    )
-    return target.phone or ""
+    giving a reason; core's reveal writes the PII_REVEALED audit row in the same transaction."""
+    try:
+        return reveal(actor=actor, obj=target, field="phone", reason=reason, perm=AccountsPerm.USER_MANAGE)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
@@ -125,8 +126,18 @@ def mask_text(value: str) -> str:
     return value[0] + "*" * min(len(value) - 1, 8) if value else ""
 
 
+class _EmptyOnlyExact(Exact):  # type: ignore[type-arg]
+    """`field=""` is meaningful (no value stored); `field=<value>` would compare against a fresh, random
+    ciphertext and silently match nothing, so it is refused."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in ("", None):
+            raise TypeError("exact lookups on encrypted values cannot match; use the blind index")
+        return super().get_prep_lookup()
+
+
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
-    """Stores the value encrypted; reads give the plaintext. Only `isnull` lookups make sense on it."""
+    """Stores the value encrypted; reads give the plaintext. Only `isnull` and `=""` lookups work on it."""
 
     def __init__(self, *args: Any, kind: str = PIIKind.TEXT, **kwargs: Any) -> None:
         self.kind = str(kind)
@@ -151,10 +162,10 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return encrypt(normalise(self.kind, str(value)))
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in {"isnull", "exact"}:
-            raise TypeError(
-                f"{lookup_name!r} lookups on encrypted fields are meaningless; use the blind index"
-            )
+        if lookup_name == "exact":
+            return _EmptyOnlyExact
+        if lookup_name != "isnull":
+            raise TypeError(f"{lookup_name!r} lookups on encrypted values cannot match; use the blind index")
         return super().get_lookup(lookup_name)
 
     def clean(self, value: Any, model_instance: Any) -> Any:
