@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core import audit, calendar
-from shegong.core.models import AuditEvent, CalendarDay, CalendarYear
+from shegong.core import calendar
+from shegong.core.models import CalendarDay, CalendarYear
 
 
 class CalendarDayForm(forms.ModelForm[CalendarDay]):
@@ -92,37 +92,5 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
             self.delete_model(request, year)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    """Read-only: the audit log is append-only (the auditor's browser and export live on the desk)."""
-
-    list_display = [
-        "at",
-        "action_label",
-        "actor_label",
-        "actor_role",
-        "target_label",
-        "division_code",
-        "outcome",
-    ]
-    list_filter = ["outcome", "action"]
-    search_fields = ["actor_label", "target_label", "target_id", "request_id", "ip"]
-    date_hierarchy = "at"
-    show_full_result_count = False  # a COUNT(*) over millions of rows on every page is not worth it
-    exclude = ["actor"]  # a select box of every user; actor_label and actor_role say who it was
-
-    @admin.display(description=_("action"), ordering="action")
-    def action_label(self, obj: AuditEvent) -> str:
-        return audit.action_label(obj.action)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: AuditEvent | None = None) -> list[str]:
-        return [field.name for field in AuditEvent._meta.fields if field.name != "actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
+# The audit log is deliberately absent from the admin: the admin site belongs to platform administrators,
+# and 三权分立 keeps them out of the audit log. Auditors read it on the desk (/desk/audit/), scoped.
