@@ -107,9 +107,8 @@ def test_api_token_is_stored_hashed_and_authenticates(world: World) -> None:
     assert AccountsAction.API_TOKEN_REVOKED in actions
 
 
-# Committing test: serialized_rollback puts back the migrated data (content types, seeded calendar) so that
-# later tests see the same database as before.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committing test: the flush after it empties the tables; tests/conftest.py reseeds the calendar.
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_separated_grants_cannot_both_pass(world: World) -> None:
     """Two connections grant different 三权分立 roles at once; the row lock lets exactly one through."""
     if connection.vendor != "postgresql":

@@ -121,8 +121,8 @@ def test_the_fingerprint_ignores_key_order_and_spacing_only() -> None:
     connection.vendor != "postgresql",
     reason="SQLite serialises writers at BEGIN (IMMEDIATE), so two transactions cannot overlap there",
 )
-# Committing test: serialized_rollback puts back the migrated data (content types, seeded calendar) after it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committing test: the flush after it empties the tables; tests/conftest.py reseeds the calendar.
+@pytest.mark.django_db(transaction=True)
 def test_two_connections_racing_on_one_key_commit_one_effect() -> None:
     # Both requests pass the initial lookup and run their effect inside their own transaction before either
     # stores the key; the second insert of the key waits for the first commit and then loses the race.

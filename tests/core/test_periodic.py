@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 28, 10, 17, tzinfo=SH)
 # The worker checks its connection like a request does (close_old_connections), which closes a connection
-# inside a test's transaction on PostgreSQL: these tests commit, and the seeded calendar is put back.
-WORKER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# inside a test's transaction on PostgreSQL: these tests commit (tests/conftest.py reseeds the calendar).
+WORKER_DB = pytest.mark.django_db(transaction=True)
 SLOT = dt.datetime(2026, 11, 28, 10, 15, tzinfo=SH)  # NOW's five-minute slot
 
 
