@@ -8,17 +8,16 @@ from django.db.models import Count, QuerySet
 
 from shegong.accounts.choices import STAFF_ROLES
 from shegong.accounts.models import User
-from shegong.core.scoping import division_q, prefixes_for
-from shegong.divisions.models import Division, Unit
+from shegong.divisions import selectors as divisions_selectors
+from shegong.divisions.models import Unit
+from shegong.divisions.selectors import divisions_visible_to
 
-
-def divisions_visible_to(*, user: Any, perm: str) -> QuerySet[Division]:
-    # Division is the tree itself: its primary key is the code the prefixes match.
-    return Division.objects.filter(division_q("code", prefixes_for(user, perm)))
+__all__ = ["divisions_visible_to", "staff_accounts_visible_to", "units_by_type", "units_visible_to"]
 
 
 def units_visible_to(*, user: Any, perm: str) -> QuerySet[Unit]:
-    return Unit.objects.visible_to(user, perm).filter(is_active=True)
+    """Active units in scope, unordered (counts only)."""
+    return divisions_selectors.units_visible_to(user=user, perm=perm, is_active=True).order_by()
 
 
 def staff_accounts_visible_to(*, user: Any, perm: str) -> QuerySet[User]:
