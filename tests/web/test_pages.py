@@ -278,3 +278,9 @@ def test_desk_and_dashboard_query_counts_do_not_grow_with_the_data(client: Clien
         world.user(Role.INTAKE, world.home_street)
     assert (queries("/desk/"), queries("/dashboard/")) == before
     assert before[0] <= 10
+
+
+def test_home_page_speaks_chinese(client: Client) -> None:
+    body = client.get("/").content.decode()
+    assert "社工服务平台" in body
+    assert "诉求办理" in body
