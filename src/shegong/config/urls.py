@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", include("shegong.web.dashboard_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the 中文/English switch
 ]
 
 # Error pages in Chinese; under /api/ they answer in the JSON error envelope.
