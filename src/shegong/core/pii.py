@@ -47,9 +47,10 @@ def _fernet(keys: str) -> MultiFernet:
 
 
 @lru_cache(maxsize=4)
-def _hash_key(keys: str) -> bytes:
-    primary = keys.split(",")[0].strip().encode()
-    return hmac.new(primary, b"shegong blind index v1", hashlib.sha256).digest()
+def _hash_keys(keys: str) -> tuple[bytes, ...]:
+    """One blind-index key per field key, primary first (derived, so no extra secret to manage)."""
+    parts = [k.strip().encode() for k in keys.split(",") if k.strip()]
+    return tuple(hmac.new(k, b"shegong blind index v1", hashlib.sha256).digest() for k in parts)
 
 
 def encrypt(plaintext: str) -> str:
@@ -91,10 +92,16 @@ def normalise(kind: str, value: str) -> str:
 
 
 def blind_index(kind: str, value: str) -> str:
-    """Keyed hash of the normalised value: equal values give equal hashes, the hash reveals nothing."""
-    canonical = normalise(kind, value)
-    digest = hmac.new(_hash_key(settings.SHEGONG_FIELD_KEY), f"{kind}:{canonical}".encode(), hashlib.sha256)
-    return digest.hexdigest()
+    """Keyed hash of the normalised value under the primary key: equal values give equal hashes, the hash
+    reveals nothing. This is what BlindIndexField stores."""
+    return _blind_indexes(kind, value)[0]
+
+
+def _blind_indexes(kind: str, value: str) -> list[str]:
+    canonical = f"{kind}:{normalise(kind, value)}".encode()
+    return [
+        hmac.new(key, canonical, hashlib.sha256).hexdigest() for key in _hash_keys(settings.SHEGONG_FIELD_KEY)
+    ]
 
 
 def mask(kind: str, value: str | None) -> str:
@@ -198,5 +205,12 @@ class BlindIndexField(models.CharField):  # type: ignore[type-arg]
 
 
 def pii_lookup(kind: str, value: str) -> str:
-    """The blind-index value to filter on: `Model.objects.filter(phone_hash=pii_lookup("phone", p))`."""
+    """The blind-index value under the primary key (what a freshly saved row holds)."""
     return blind_index(kind, value)
+
+
+def pii_match(field: str, kind: str, value: str) -> models.Q:
+    """Q for an exact-match search on a blind-index column: `Model.objects.filter(pii_match("phone_hash",
+    "phone", p))`. It matches the hash under every configured key, so rows not yet re-hashed by
+    `rotate_field_key` are still found while a key rotation is under way."""
+    return models.Q(**{f"{field}__in": _blind_indexes(kind, value)})
