@@ -39,7 +39,7 @@ def test_token_use_is_recorded_at_most_once_a_minute(world: World, client: Clien
 
 def test_expired_revoked_and_unknown_tokens_are_401(world: World, client: Client) -> None:
     user = world.user(Role.INTAKE)
-    expired, raw_expired = services.api_token_create(
+    _expired, raw_expired = services.api_token_create(
         user=user, name="旧系统", actor=None, expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
     revoked, raw_revoked = services.api_token_create(user=user, name="停用系统", actor=None)
