@@ -171,6 +171,21 @@ def test_filters(world: World, client: Client) -> None:
     assert ids(target_type="accounts.user", target_id="77") == {street.pk}
 
 
+def test_out_of_range_dates_and_pages_are_answered_not_500(world: World, client: Client) -> None:
+    mine = event(world.home)
+    c = auditor(world, client)
+    for params in ({"since": "0001-01-01"}, {"until": "9999-12-31"}):
+        response = c.get(LIST, params)
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == set(params)
+        assert c.get(EXPORT, {"format": "csv", **params}).status_code == 400
+        assert c.get(API, params).json()["code"] == "invalid_input"
+    far = c.get(LIST, {"page": "9" * 25})  # beyond what SQL's OFFSET can hold
+    assert far.status_code == 200
+    assert far.context["rows"] == []
+    assert shown_ids(c.get(LIST, {"page": "-3"})) == {mine.pk}
+
+
 def test_action_choices_carry_the_registered_labels(world: World, client: Client) -> None:
     choices = dict(auditor(world, client).get(LIST).context["form"].fields["action"].choices)
     assert CoreAction.PII_REVEALED.value in choices

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,11 +60,16 @@ def _action_choices() -> list[tuple[str, Any]]:
     return [("", gettext_lazy("Any action")), *registered]
 
 
+# Dates far outside these bounds are typing mistakes, and at the very ends of the calendar the conversion
+# to UTC (or the day after `until`) would overflow: Django's own min/max messages answer them instead.
+_DATE_BOUNDS = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(9998, 12, 31))]
+
+
 class AuditFilterForm(forms.Form):
     """The auditor's filter. Every field is optional; an empty form means "everything in my scope"."""
 
-    since = forms.DateField(label=gettext_lazy("From"), required=False)
-    until = forms.DateField(label=gettext_lazy("To"), required=False)
+    since = forms.DateField(label=gettext_lazy("From"), required=False, validators=_DATE_BOUNDS)
+    until = forms.DateField(label=gettext_lazy("To"), required=False, validators=_DATE_BOUNDS)
     actor = forms.CharField(label=gettext_lazy("Actor username"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=_action_choices)
     outcome = forms.ChoiceField(
