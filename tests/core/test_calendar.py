@@ -423,6 +423,12 @@ def test_admin_edits_go_through_the_audited_service(admin_client: Client) -> Non
     assert AuditEvent.objects.filter(action=CoreAction.CALENDAR_CHANGED, actor__username="root").exists()
 
 
+def test_admin_list_names_the_weekday_in_the_site_language(admin_client: Client) -> None:
+    html = admin_client.get("/admin/core/calendarday/", {"date__year": "2026"}).content.decode()
+    assert "星期四" in html  # 2026-10-01, National Day, a Thursday
+    assert "Thu" not in html
+
+
 def test_admin_refuses_a_row_equal_to_the_normal_week(admin_client: Client) -> None:
     response = admin_client.post("/admin/core/calendarday/add/", {"date": "2027-02-03", "is_workday": "on"})
     assert response.status_code == 200

@@ -1,5 +1,5 @@
-"""Admin for the holiday calendar (every write goes through the audited calendar services) and a read-only
-view of the audit log."""
+"""Admin for the holiday calendar: every write goes through the audited calendar services. The audit log is
+deliberately not here (see the end of this module)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +46,7 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj: CalendarDay) -> str:
-        return obj.date.strftime("%a")
+        return date_format(obj.date, "D")  # in the site language (星期一), unlike strftime
 
     def get_readonly_fields(self, request: HttpRequest, obj: CalendarDay | None = None) -> list[str]:
         # The date is the key: changing it would create a second row and leave the first one behind.
