@@ -197,11 +197,11 @@ table's row count and checksum is compared with the backup; any difference is an
 def _backup(file: Path) -> int:
     from django.utils.translation import gettext as _
 
-    from shegong.ops.backup import ENGINE_NAMES, create_backup
+    from shegong.ops.backup import ENGINE_NAMES, create_backup, total_rows
 
     setup_django()
     manifest = create_backup(file)
-    rows = sum(t["rows"] for t in manifest["tables"].values())
+    rows = total_rows(manifest)
     print(
         _("Backup written to {path}: {tables} tables, {rows} rows ({engine}).").format(
             path=file, tables=len(manifest["tables"]), rows=rows, engine=ENGINE_NAMES[manifest["engine"]]
@@ -213,11 +213,11 @@ def _backup(file: Path) -> int:
 def _restore(file: Path) -> int:
     from django.utils.translation import gettext as _
 
-    from shegong.ops.backup import restore_backup
+    from shegong.ops.backup import restore_backup, total_rows
 
     setup_django()
     manifest, pending = restore_backup(file)
-    rows = sum(t["rows"] for t in manifest["tables"].values())
+    rows = total_rows(manifest)
     print(
         _("Restored {path} (made {created}): {tables} tables, {rows} rows, all checksums match.").format(
             path=file, created=manifest["created_at"], tables=len(manifest["tables"]), rows=rows

@@ -85,6 +85,16 @@ def _app_version() -> str:
         return "unknown"
 
 
+def total_rows(manifest: Manifest) -> int:
+    """All rows of all tables in the backup (for messages and the audit rows)."""
+    return sum(t["rows"] for t in manifest["tables"].values())
+
+
+def _some(tables: list[str]) -> str:
+    """The first few table names, for a message."""
+    return ", ".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+
+
 def compare(expected: dict[str, digest.TableDigest], actual: dict[str, digest.TableDigest]) -> list[str]:
     """Human-readable differences between two sets of table digests (empty when they agree)."""
     problems = []
@@ -260,7 +270,7 @@ def _audit_backup(path: Path, manifest: Manifest) -> None:
                 "file": path.name,
                 "engine": manifest["engine"],
                 "tables": len(manifest["tables"]),
-                "rows": sum(t["rows"] for t in manifest["tables"].values()),
+                "rows": total_rows(manifest),
                 "database_sha256": manifest["database_sha256"],
             },
         )
@@ -456,7 +466,7 @@ def sqlite_is_empty(target: Path) -> str:
         tables = digest.sqlite_tables(conn)
         if tables == ["django_migrations"] and not conn.execute("SELECT 1 FROM django_migrations").fetchone():
             return ""
-        return ", ".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+        return _some(tables)
     except sqlite3.DatabaseError:
         return _("a file that is not a SQLite database")
     finally:
@@ -473,9 +483,8 @@ def _sqlite_restore(dbfile: Path, manifest: Manifest) -> None:
     source = sqlite3.connect(dbfile)
     try:
         _sqlite_integrity(source)
-        _verify(
-            manifest, digest.sqlite_digests(source)
-        )  # a damaged archive fails before the target is touched
+        # A damaged archive fails here, before the target is touched.
+        _verify(manifest, digest.sqlite_digests(source))
         connections.close_all()
         target.parent.mkdir(parents=True, exist_ok=True)
         dest = sqlite3.connect(target, timeout=30)
@@ -498,7 +507,7 @@ def _pg_restore(dbfile: Path, manifest: Manifest) -> None:
             # An empty bookkeeping table holds nothing; pg_restore would stop on "already exists".
             conn.execute("DROP TABLE django_migrations")
         elif tables:
-            raise _refuse_not_empty(", ".join(tables[:5]) + ("…" if len(tables) > 5 else ""))
+            raise _refuse_not_empty(_some(tables))
     proc = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
         [
             pg_restore,
@@ -541,6 +550,6 @@ def _audit_restore(path: Path, manifest: Manifest) -> None:
                 "backup_created_at": manifest["created_at"],
                 "app_version": manifest["app_version"],
                 "tables": len(manifest["tables"]),
-                "rows": sum(t["rows"] for t in manifest["tables"].values()),
+                "rows": total_rows(manifest),
             },
         )

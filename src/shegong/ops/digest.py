@@ -72,11 +72,12 @@ def _iterate(cursor: Any, size: int = 2000) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-# --- SQLite ---------------------------------------------------------------------------------------------
-
-
-def _sqlite_quote(name: str) -> str:
+def _quote(name: str) -> str:
+    """An SQL identifier in double quotes (the same rule in SQLite and PostgreSQL)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+# --- SQLite ---------------------------------------------------------------------------------------------
 
 
 def sqlite_tables(conn: sqlite3.Connection) -> list[str]:
@@ -91,12 +92,12 @@ def sqlite_tables(conn: sqlite3.Connection) -> list[str]:
 def sqlite_digests(conn: sqlite3.Connection) -> dict[str, TableDigest]:
     result: dict[str, TableDigest] = {}
     for table in sqlite_tables(conn):
-        info = conn.execute(f"PRAGMA table_info({_sqlite_quote(table)})").fetchall()
+        info = conn.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
         columns = sorted(row[1] for row in info)
         pk = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5] > 0] or columns
-        cols = ", ".join(_sqlite_quote(c) for c in columns)
-        order = ", ".join(_sqlite_quote(c) for c in pk)
-        cur = conn.execute(f"SELECT {cols} FROM {_sqlite_quote(table)} ORDER BY {order}")  # noqa: S608 (quoted identifiers from the catalogue)
+        cols = ", ".join(_quote(c) for c in columns)
+        order = ", ".join(_quote(c) for c in pk)
+        cur = conn.execute(f"SELECT {cols} FROM {_quote(table)} ORDER BY {order}")  # noqa: S608 (quoted identifiers from the catalogue)
         result[table] = digest_rows(_iterate(cur))
     return result
 
@@ -118,10 +119,6 @@ def pg_tables(conn: Any) -> list[str]:
         "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname"
     )
     return [row[0] for row in cur.fetchall()]
-
-
-def _pg_quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def pg_digests(conn: Any) -> dict[str, TableDigest]:
@@ -147,10 +144,10 @@ def pg_digests(conn: Any) -> dict[str, TableDigest]:
             ).fetchall()
         ] or columns
         # Byte order for text keys: the target database's collation must not change the row order.
-        order = ", ".join(_pg_quote(c) + (' COLLATE "C"' if types[c] in _PG_TEXT_TYPES else "") for c in pk)
-        cols = ", ".join(_pg_quote(c) for c in columns)
+        order = ", ".join(_quote(c) + (' COLLATE "C"' if types[c] in _PG_TEXT_TYPES else "") for c in pk)
+        cols = ", ".join(_quote(c) for c in columns)
         with conn.cursor(name=f"shegong_digest_{n}") as cur:  # server-side: big tables stream
-            cur.execute(f"SELECT {cols} FROM {_pg_quote(table)} ORDER BY {order}")  # noqa: S608 (catalogue names)
+            cur.execute(f"SELECT {cols} FROM {_quote(table)} ORDER BY {order}")  # noqa: S608 (catalogue names)
             result[table] = digest_rows(_iterate(cur))
     return result
 
