@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 from cryptography.fernet import Fernet
@@ -154,6 +155,14 @@ KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
 
 
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The rotation tests read the command's report in English (its messages are translated)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.mark.usefixtures("english")
 def test_rotation_moves_every_value_to_the_new_key() -> None:
     with override_settings(SHEGONG_FIELD_KEY=KEY_A):
         users = [make_user(f"rot{i}", phone=f"1380000000{i}") for i in range(3)]
@@ -186,6 +195,7 @@ def test_rotation_moves_every_value_to_the_new_key() -> None:
         User.objects.get(pk=users[0].pk)
 
 
+@pytest.mark.usefixtures("english")
 def test_rotation_reports_values_no_key_can_read() -> None:
     with override_settings(SHEGONG_FIELD_KEY=KEY_A):
         make_user()
@@ -196,6 +206,7 @@ def test_rotation_reports_values_no_key_can_read() -> None:
         call_command("rotate_field_key", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+@pytest.mark.usefixtures("english")
 def test_rotation_does_not_overwrite_a_row_changed_meanwhile() -> None:
     """The compare-and-set: a row rewritten by the application after the command read it keeps its value."""
     from shegong.core.management.commands import rotate_field_key as command

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
+from django.utils.translation import gettext
 
 from shegong.core import pii
 from shegong.core.pii import BlindIndexField, EncryptedTextField, PIIDecryptError
@@ -62,7 +63,7 @@ def _targets() -> list[_Target]:
 def _primary() -> Fernet:
     first = settings.SHEGONG_FIELD_KEY.split(",")[0].strip()
     if not first:
-        raise CommandError("SHEGONG_FIELD_KEY is empty")
+        raise CommandError(gettext("SHEGONG_FIELD_KEY is empty."))
     return Fernet(first.encode())
 
 
@@ -91,23 +92,38 @@ class Command(BaseCommand):
         pending = failed = 0
         for target in _targets():
             stats = self._process(target, primary=primary, batch=batch, check=check)
-            verb = "need re-encryption" if check else "re-encrypted"
-            index_verb = "blind-index values out of date" if check else "blind-index values recomputed"
-            self.stdout.write(
-                f"{target.label}: {stats.rotated} {verb}, {stats.current} already under the primary key, "
-                f"{stats.reindexed} {index_verb}"
-                + (f", {stats.skipped} changed meanwhile (left as written)" if stats.skipped else "")
-                + (f", {stats.failed} FAILED" if stats.failed else "")
+            line = (
+                gettext(
+                    "{model}: {rotated} need re-encryption, {current} already under the primary key, "
+                    "{reindexed} blind-index values out of date"
+                )
+                if check
+                else gettext(
+                    "{model}: {rotated} re-encrypted, {current} already under the primary key, "
+                    "{reindexed} blind-index values recomputed"
+                )
+            ).format(
+                model=target.label, rotated=stats.rotated, current=stats.current, reindexed=stats.reindexed
             )
-            for line in stats.failures[:20]:
-                self.stderr.write(f"  {line}")
+            if stats.skipped:
+                line += gettext(", {n} changed meanwhile (left as written)").format(n=stats.skipped)
+            if stats.failed:
+                line += gettext(", {n} FAILED").format(n=stats.failed)
+            self.stdout.write(line)
+            for failure in stats.failures[:20]:
+                self.stderr.write(f"  {failure}")
             pending += stats.rotated + stats.reindexed
             failed += stats.failed
         if failed:
-            raise CommandError(f"{failed} values could not be decrypted or indexed with the configured keys")
+            raise CommandError(
+                gettext("{n} values could not be decrypted or indexed with the configured keys").format(
+                    n=failed
+                )
+            )
         if check and pending:
-            raise CommandError(f"{pending} values are not yet under the primary key")
-        self.stdout.write(self.style.SUCCESS("Nothing left to rotate." if check else "Rotation complete."))
+            raise CommandError(gettext("{n} values are not yet under the primary key").format(n=pending))
+        done = gettext("Nothing left to rotate.") if check else gettext("Rotation complete.")
+        self.stdout.write(self.style.SUCCESS(done))
 
     # --- one model ---------------------------------------------------------------------------------------
     def _process(self, target: _Target, *, primary: Fernet, batch: int, check: bool) -> _Stats:
@@ -123,22 +139,18 @@ class Command(BaseCommand):
             *(str(f.column) for f in target.indexes),
         ]
         # Names come from the model's own metadata, quoted by the backend: no user input reaches the SQL.
-        select = (
-            f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(meta.db_table)} "  # noqa: S608
-            f"WHERE {qn(pk_col)} > %s ORDER BY {qn(pk_col)} LIMIT %s"
-        )
-        first = (
-            f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(meta.db_table)} "  # noqa: S608
-            f"ORDER BY {qn(pk_col)} LIMIT %s"
-        )
+        select = f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(meta.db_table)}"  # noqa: S608
+        after = f" WHERE {qn(pk_col)} > %s"
+        order = f" ORDER BY {qn(pk_col)} LIMIT %s"
         stats = _Stats()
         last: Any = None
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
+                # Keyset pagination: the first batch has no lower bound (a key may be any type).
                 if last is None:
-                    cursor.execute(first, [batch])
+                    cursor.execute(select + order, [batch])
                 else:
-                    cursor.execute(select, [last, batch])
+                    cursor.execute(select + after + order, [last, batch])
                 rows = cursor.fetchall()
                 for row in rows:
                     self._row(
