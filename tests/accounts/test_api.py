@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from shegong.accounts import services
 from shegong.accounts.choices import Role
@@ -94,6 +95,16 @@ def test_list_is_scoped_masked_and_searchable(world: World) -> None:
     assert viewer.get("/api/v1/accounts/users", {"q": PHONE}).json()["count"] == 1
     assert viewer.get("/api/v1/accounts/users", {"q": "13900000000"}).json()["count"] == 0
     assert viewer.get("/api/v1/accounts/users", {"page": 0}).status_code == 400
+
+
+def test_phone_search_finds_accounts_during_a_key_rotation(world: World) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(SHEGONG_FIELD_KEY=old_key):
+        inside = _account(world, world.home_street)
+    viewer = _client(world.user(Role.LEADER, world.home))
+    with override_settings(SHEGONG_FIELD_KEY=f"{new_key},{old_key}"):  # not yet re-hashed
+        body = viewer.get("/api/v1/accounts/users", {"q": PHONE}).json()
+    assert [item["id"] for item in body["items"]] == [inside.pk]
 
 
 def test_list_without_permission_is_403(world: World) -> None:

@@ -47,10 +47,10 @@ class TestRevealPhonePage(ScopedEndpointSuite):
         return _account(division)
 
     def url(self, obj: Any) -> str:
-        return f"/accounts/users/{obj.pk}/reveal-phone/"
+        return f"/accounts/users/{obj.pk}/"  # the detail page takes its reveal panel's POST
 
     def payload(self, obj: Any) -> dict[str, Any]:
-        return {"reason": "核实联系方式"}
+        return {"reveal_field": "phone", "reason": "核实联系方式"}
 
 
 pytestmark = pytest.mark.django_db
@@ -90,15 +90,40 @@ def test_list_is_403_without_the_permission(world: World) -> None:
 def test_reveal_shows_the_number_once_and_audits(world: World) -> None:
     target = _account(world.home_street)
     client = _client(world.user(Role.PLATFORM_ADMIN, world.home))
-    response = client.post(f"/accounts/users/{target.pk}/reveal-phone/", {"reason": "核实联系方式"})
+    url = f"/accounts/users/{target.pk}/"
+    assert 'data-testid="reveal-form-phone"' in client.get(url).content.decode()
+    response = client.post(url, {"reveal_field": "phone", "reason": "核实联系方式"})
     assert response.status_code == 200
     assert PHONE in response.content.decode()
-    assert AuditEvent.objects.filter(action=CoreAction.PII_REVEALED).count() == 1
-    assert PHONE not in client.get(f"/accounts/users/{target.pk}/").content.decode()
-    short = client.post(f"/accounts/users/{target.pk}/reveal-phone/", {"reason": "看"})
+    row = AuditEvent.objects.get(action=CoreAction.PII_REVEALED)
+    assert row.changes == {"field": "phone", "reason": "核实联系方式"}
+    assert PHONE not in client.get(url).content.decode()
+    short = client.post(url, {"reveal_field": "phone", "reason": "看"})
     assert short.status_code == 400
     assert PHONE not in short.content.decode()
+    assert 'data-testid="reveal-error"' in short.content.decode()
     assert AuditEvent.objects.filter(action=CoreAction.PII_REVEALED).count() == 1
+
+
+def test_reveal_with_htmx_returns_the_panel_alone(world: World) -> None:
+    target = _account(world.home_street)
+    client = _client(world.user(Role.PLATFORM_ADMIN, world.home))
+    response = client.post(
+        f"/accounts/users/{target.pk}/",
+        {"reveal_field": "phone", "reason": "核实联系方式"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="sg-reveal-phone"')
+    assert PHONE in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_viewers_without_management_see_no_reveal_form(world: World) -> None:
+    target = _account(world.home_street)
+    html = _client(world.user(Role.LEADER, world.home)).get(f"/accounts/users/{target.pk}/").content.decode()
+    assert "138****5678" in html
+    assert "reveal-form-phone" not in html
 
 
 def test_create_account_then_grant_with_separation_of_duties(world: World) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pyotp
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -157,3 +158,38 @@ def test_security_admin_turns_off_a_lost_factor(world: World) -> None:
     platform = Client()
     platform.force_login(world.user(Role.PLATFORM_ADMIN, world.home))
     assert platform.post(f"/accounts/users/{user.pk}/totp-off/").status_code == 403
+
+
+def test_full_width_digits_are_read_and_other_digits_refused() -> None:
+    secret = pyotp.random_base32()
+    now = timezone.now()
+    code = pyotp.TOTP(secret).at(now)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)  # what a Chinese input method types
+    assert totp.matching_step(secret, full_width, after_step=0, now=now) == totp.current_step(now)
+    arabic_indic = "".join(chr(ord(c) - ord("0") + 0x0660) for c in code)  # digits, but not ASCII ones
+    assert totp.matching_step(secret, arabic_indic, after_step=0, now=now) is None
+
+
+def test_login_code_in_other_digits_is_a_clear_refusal(world: World, client: Client) -> None:
+    user, _secret = _enrolled(world)
+    post_login(client, user.username, PASSWORD)
+    response = client.post("/accounts/login/totp/", {"code": "\u0661\u0662\u0663\u0664\u0665\u0666"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"]
+    assert _uid(client) is None
+
+
+def test_disabling_the_factor_allows_only_a_few_tries(world: World, client: Client) -> None:
+    user, secret = _enrolled(world)
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _ in range(5):
+        client.post("/accounts/security/totp/disable/", {"code": "000000"})
+    response = client.post(
+        "/accounts/security/totp/disable/", {"code": pyotp.TOTP(secret).now()}, follow=True
+    )
+    user.refresh_from_db()
+    assert user.totp_enabled  # even the right code is refused once the tries are used up
+    assert not AuditEvent.objects.filter(action=AccountsAction.TOTP_DISABLED).exists()
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown[-1].startswith("Too many attempts.")

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.accounts import selectors, services
 from shegong.accounts.choices import AccountsPerm, Role
-from shegong.accounts.forms import GrantForm, ResetPasswordForm, RevealForm, UserCreateForm, UserSearchForm
+from shegong.accounts.forms import GrantForm, ResetPasswordForm, UserCreateForm, UserSearchForm
 from shegong.accounts.models import Grant, User
 from shegong.core.pii import mask_phone
+from shegong.core.reveal import RevealPanel, reveal_panel
 from shegong.core.scoping import has_perm_on, require_any_scope
 from shegong.divisions.models import Unit
 
@@ -62,8 +63,24 @@ def user_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail(request: HttpRequest, target: User, status: int = 200, **extra: Any) -> HttpResponse:
+def _phone_panel(request: HttpRequest, target: User) -> RevealPanel:
+    """The masked phone, with core's "show in full" form for those who manage the account."""
+    return reveal_panel(request, obj=target, field="phone", perm=AccountsPerm.USER_MANAGE)
+
+
+def _detail(
+    request: HttpRequest,
+    target: User,
+    status: int = 200,
+    phone_panel: RevealPanel | None = None,
+    **extra: Any,
+) -> HttpResponse:
     actor = request.user
+    if phone_panel is None:
+        # The error page of another form (grant, reset) is served at that form's URL, where the panel's
+        # form (which posts back to the current page) would not work: show the masked value only.
+        phone_panel = _phone_panel(request, target)
+        phone_panel.can_reveal = False
     can_manage = has_perm_on(actor, AccountsPerm.USER_MANAGE, target) and actor.pk != target.pk
     units = (
         Unit.objects.visible_to(actor, AccountsPerm.UNIT_VIEW)
@@ -74,25 +91,28 @@ def _detail(request: HttpRequest, target: User, status: int = 200, **extra: Any)
     )
     context = {
         "target": target,
-        "phone": mask_phone(target.phone) if target.phone else "",
+        "phone_panel": phone_panel,
         "grants": list(target.grants.all()),
         "lockout": selectors.lockout_of(target.username),
         "can_manage": can_manage,
-        "can_reveal": has_perm_on(actor, AccountsPerm.USER_MANAGE, target),
         "can_unlock": has_perm_on(actor, AccountsPerm.SECURITY_POLICY, target),
         "grant_form": GrantForm(units=units),
-        "reveal_form": RevealForm(),
         "reset_form": ResetPasswordForm(),
-        "revealed_phone": "",
         **extra,
     }
     return render(request, "accounts/user_detail.html", context, status=status)
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.user_get_visible(user=request.user, pk=pk))
+    """The account page; a POST is its "show the phone in full" form (core.reveal: permission, reason,
+    audit row). With htmx only the panel comes back; a refused reason answers 400."""
+    target = selectors.user_get_visible(user=request.user, pk=pk)
+    panel = _phone_panel(request, target)
+    if panel.htmx_response is not None:
+        return panel.htmx_response
+    return _detail(request, target, status=400 if panel.form.errors else 200, phone_panel=panel)
 
 
 @login_required
@@ -218,21 +238,3 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Temporary password set; the user must change it at next login."))
             return redirect("accounts:user_detail", pk=target.pk)
     return _detail(request, target, status=400, reset_form=form)
-
-
-@require_POST
-@login_required
-def user_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the phone in full once, on this response only (nothing is stored in the session)."""
-    target = _visible_for(request, pk, AccountsPerm.USER_MANAGE)
-    form = RevealForm(request.POST)
-    if form.is_valid():
-        try:
-            phone = services.reveal_user_phone(
-                target=target, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            return _detail(request, target, revealed_phone=phone or _("(none)"))
-    return _detail(request, target, status=400, reveal_form=form)

@@ -10,7 +10,6 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.choices import Role
-from shegong.accounts.services import REVEAL_REASON_MIN_LENGTH
 from shegong.divisions.models import Division, Unit
 
 
@@ -100,15 +99,6 @@ class GrantForm(forms.Form):
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-
-
-class RevealForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        min_length=REVEAL_REASON_MIN_LENGTH,
-        max_length=200,
-        help_text=_("Why you need the full number; it is written to the audit log."),
-    )
 
 
 class ResetPasswordForm(forms.Form):

@@ -23,13 +23,11 @@ from shegong.accounts.choices import SEPARATED_ROLES, AccountsPerm, Role
 from shegong.accounts.models import ApiToken, Grant, LoginFailure, User
 from shegong.core import audit
 from shegong.core.api import token_hash
-from shegong.core.forms import REVEAL_REASON_MIN_CHARS
 from shegong.core.pii import mask_phone
 from shegong.core.reveal import reveal
 from shegong.core.scoping import covers, prefixes_for
 from shegong.divisions.models import Division, Unit
 
-REVEAL_REASON_MIN_LENGTH = REVEAL_REASON_MIN_CHARS  # one rule for every reveal
 _UNSET: Any = object()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+import unicodedata
 from datetime import datetime
 
 import pyotp
@@ -31,8 +32,10 @@ def current_step(now: datetime | None = None) -> int:
 
 def matching_step(secret: str, code: str, *, after_step: int, now: datetime | None = None) -> int | None:
     """The time step `code` belongs to, if it is valid now and later than `after_step`; else None."""
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6) or not secret:
+    # NFKC turns full-width digits (a Chinese input method's default) into ASCII ones; anything else that
+    # is not six ASCII digits is refused here, before hmac.compare_digest (which rejects non-ASCII text).
+    code = unicodedata.normalize("NFKC", code or "").strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit() and len(code) == 6) or not secret:
         return None
     totp = pyotp.TOTP(secret, interval=INTERVAL)
     base = current_step(now)

@@ -22,5 +22,4 @@ urlpatterns = [
     path("users/<int:pk>/totp-off/", desk_views.user_totp_off, name="user_totp_off"),
     path("users/<int:pk>/disable/", desk_views.user_disable, name="user_disable"),
     path("users/<int:pk>/password/", desk_views.user_reset_password, name="user_reset_password"),
-    path("users/<int:pk>/reveal-phone/", desk_views.user_reveal_phone, name="user_reveal_phone"),
 ]

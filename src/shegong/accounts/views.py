@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -24,10 +25,13 @@ from shegong.accounts import login as policy
 from shegong.accounts import services, totp
 from shegong.accounts.audit_actions import AccountsAction
 from shegong.accounts.forms import CodeForm, LoginForm, PasswordChangeForm
-from shegong.core import audit
+from shegong.core import audit, ratelimit
 
 _NEXT_SESSION_KEY = "_sg_login_next"
 _ENROL_SECRET_SESSION_KEY = "_sg_totp_secret"  # noqa: S105 - a session key name, not a secret
+# Turning the second factor off: tries per account and window (a six-digit code must not be guessable).
+_DISABLE_TRIES = 5
+_DISABLE_WINDOW_SECONDS = 15 * 60
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -236,8 +240,18 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @login_required
 def totp_disable_view(request: HttpRequest) -> HttpResponse:
-    """Turning the factor off needs a current code, so a borrowed unlocked session cannot do it."""
+    """Turning the factor off needs a current code, so a borrowed unlocked session cannot do it; the tries
+    per account are limited, so it cannot guess the code either."""
     user: Any = request.user
+    tries = ratelimit.hit(f"totp-disable:{user.pk}", limit=_DISABLE_TRIES, window=_DISABLE_WINDOW_SECONDS)
+    if not tries.allowed:
+        messages.error(
+            request,
+            _("Too many attempts. Try again in {minutes} minutes.").format(
+                minutes=math.ceil(tries.retry_after_seconds / 60)
+            ),
+        )
+        return redirect("accounts:security")
     form = CodeForm(request.POST)
     if form.is_valid() and services.totp_consume(user=user, code=form.cleaned_data["code"]):
         services.totp_disable(user=user, actor=user)
