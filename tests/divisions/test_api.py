@@ -153,6 +153,9 @@ def test_unit_list_rejects_bad_filters_with_the_envelope(world: World, client: C
     status, body = _get(client, "/api/v1/units", division="12345")
     assert status == 422
     assert "division" in body["details"]["fields"]
+    status, body = _get(client, "/api/v1/units", division="２１０１")  # full-width digits are not a code
+    assert status == 422
+    assert "division" in body["details"]["fields"]
     status, body = _get(client, "/api/v1/units", ordering="password")
     assert status == 422
     status, body = _get(client, "/api/v1/units", page=0)
@@ -277,6 +280,9 @@ def test_patch_to_a_duplicate_name_is_422(world: World, client: Client) -> None:
     status, body = _patch(client, other, {"name": world.home_unit.name})
     assert status == 422
     assert body["code"] == "invalid_input"
+    other.refresh_from_db()
+    assert other.name == "另一个"
+    assert not AuditEvent.objects.exists()
 
 
 def test_deactivate_endpoint(world: World, client: Client) -> None:

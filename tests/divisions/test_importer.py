@@ -201,3 +201,12 @@ def test_a_thousand_rows_import_in_one_run(tmp_path: Path) -> None:
     result = import_divisions(_csv(tmp_path, "\n".join(rows) + "\n"))
     assert result.created == 3 + 10 + 990
     assert Division.objects.filter(level=12).count() == 990
+
+
+def test_a_non_ascii_level_is_a_row_error_not_a_crash(tmp_path: Path) -> None:
+    # "²" passes str.isdigit() but int() refuses it: the row is reported, the file is not a traceback.
+    result = import_divisions(_csv(tmp_path, "code,name,level\n210000000000,辽宁省,²\n"))
+    assert [e.line for e in result.errors] == [2]
+    assert "²" in str(result.errors[0])
+    assert not result.imported
+    assert Division.objects.count() == 0

@@ -264,3 +264,42 @@ def test_browser_hides_other_jurisdictions(world: World, client: Client) -> None
     assert client.get(f"/desk/units/divisions/{world.away.code}/").status_code == 404
     assert client.get("/desk/units/divisions/210100000000/").status_code == 404  # above the grant
     assert client.get("/desk/units/divisions/garbage/").status_code == 404
+
+
+def test_a_unit_under_a_deactivated_parent_can_still_be_edited(world: World, client: Client) -> None:
+    child = Unit.all_objects.create(
+        name="下属", unit_type="other", division=world.home_street, parent=world.home_unit
+    )
+    Unit.all_objects.filter(pk=world.home_unit.pk).update(is_active=False)
+    _login(client, world)
+    url = f"/desk/units/{child.pk}/edit/"
+    assert f'value="{world.home_unit.pk}" selected' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "name": "下属改名",
+            "unit_type": "other",
+            "division": child.division_id,
+            "parent": world.home_unit.pk,
+        },
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert (child.name, child.parent_id) == ("下属改名", world.home_unit.pk)
+
+    # On the create form the inactive unit is not offered.
+    assert f'value="{world.home_unit.pk}"' not in client.get("/desk/units/new/").content.decode()
+
+
+def test_deactivating_a_row_that_fails_todays_checks_explains_instead_of_failing(
+    world: World, client: Client
+) -> None:
+    # An enterprise without a credit code: written before that rule (here: around the service).
+    legacy = Unit.all_objects.create(name="旧平台", unit_type="platform_enterprise", division=world.home)
+    _login(client, world)
+    response = client.post(f"/desk/units/{legacy.pk}/deactivate/", follow=True)
+    assert response.status_code == 200
+    assert 'data-testid="message"' in response.content.decode()
+    legacy.refresh_from_db()
+    assert legacy.is_active
+    assert not AuditEvent.objects.filter(action=DivisionsAction.UNIT_DEACTIVATED).exists()

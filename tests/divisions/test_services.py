@@ -169,3 +169,23 @@ def test_nationwide_admin_manages_everywhere(world: World) -> None:
     admin = world.nationwide(Role.PLATFORM_ADMIN)
     unit = services.unit_update(actor=admin, unit=world.away_unit, contact_phone="0771-5000000")
     assert unit.contact_phone == "0771-5000000"
+
+
+def test_an_inactive_unit_cannot_become_a_parent_but_stays_one(world: World) -> None:
+    admin = world.user(Role.PLATFORM_ADMIN, world.home)
+    child = services.unit_create(
+        actor=admin, name="下属", unit_type=UnitType.OTHER, division=world.home_street, parent=world.home_unit
+    )
+    services.unit_deactivate(actor=admin, unit=world.home_unit)
+    world.home_unit.refresh_from_db()
+    before = _counts()
+    with pytest.raises(ValidationError) as excinfo:
+        services.unit_create(
+            actor=admin, name="新下属", unit_type=UnitType.OTHER, division=world.home, parent=world.home_unit
+        )
+    assert "parent" in excinfo.value.message_dict
+    assert _counts() == before
+
+    # The existing child keeps its (now inactive) parent when other fields change.
+    child = services.unit_update(actor=admin, unit=child, parent=world.home_unit, name="下属改名")
+    assert (child.name, child.parent_id) == ("下属改名", world.home_unit.pk)

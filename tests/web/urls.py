@@ -1,7 +1,4 @@
-"""URLconf for tests/web: the project's URLs plus the error handlers and a few views that fail on purpose.
-
-config/urls.py gets the same four handler lines (see shegong.web.errors).
-"""
+"""URLconf for tests/web: the project's URLs and error handlers plus a few views that fail on purpose."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
@@ -9,12 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 
+from shegong.config.urls import handler400, handler403, handler404, handler500  # noqa: F401  (Django reads them)
 from shegong.config.urls import urlpatterns as project_urlpatterns
-
-handler400 = "shegong.web.errors.bad_request"
-handler403 = "shegong.web.errors.permission_denied"
-handler404 = "shegong.web.errors.page_not_found"
-handler500 = "shegong.web.errors.server_error"
 
 
 def boom(request: HttpRequest) -> HttpResponse:

@@ -48,7 +48,8 @@ def normalise_prefix(value: str) -> str:
     if len(value) == 12:
         validate_code(value)
         return value[: level_of(value)]
-    if len(value) not in PREFIX_LENGTHS or not value.isdigit():
+    # isascii(): str.isdigit() also accepts full-width and other Unicode digits, which no code contains.
+    if len(value) not in PREFIX_LENGTHS or not (value.isascii() and value.isdigit()):
         raise ValidationError(_("A division prefix has 2, 4, 6, 9 or 12 digits."))
     return value
 

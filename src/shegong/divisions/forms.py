@@ -40,6 +40,13 @@ class DivisionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{'　' * max(depth, 0)}{obj.name}（{obj.code}）"
 
 
+def _style_widgets(form: forms.Form) -> None:
+    """Bootstrap classes on every widget (the templates render fields with {{ field }})."""
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css)
+
+
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     unit_type = forms.ChoiceField(label=_("Unit type"), choices=UnitType.choices)
@@ -58,7 +65,9 @@ class UnitForm(forms.Form):
     )
     contact_phone = forms.CharField(label=_("Office phone"), max_length=40, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, current_parent_id: int | None = None, **kwargs: Any) -> None:
+        """`current_parent_id`: on the edit page, the unit's parent stays a valid choice even if it has been
+        deactivated since, so the unit can be saved without detaching it."""
         super().__init__(*args, **kwargs)
         managed = selectors.divisions_managed_by(user=user)
         division_field = self.fields["division"]
@@ -70,10 +79,10 @@ class UnitForm(forms.Form):
         if managed.count() > MAX_SELECT_OPTIONS:
             division_field.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
             division_field.help_text = _("Type the division code, e.g. 210105001 for a street.")
-        self.fields["parent"].queryset = selectors.unit_parent_choices(user=user)  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        self.fields["parent"].queryset = selectors.unit_parent_choices(  # type: ignore[attr-defined]
+            user=user, keep_id=current_parent_id
+        )
+        _style_widgets(self)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -127,9 +136,7 @@ class UnitFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        _style_widgets(self)
 
     def clean_division(self) -> str:
         value: str = self.cleaned_data["division"]

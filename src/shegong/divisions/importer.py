@@ -191,7 +191,8 @@ def _check_row(line: int, values: dict[str, str]) -> tuple[_Row | None, list[str
     level = codes.level_of(code)
     given_level = values.get("level", "")
     if given_level:
-        if not given_level.isdigit() or int(given_level) not in Level.values:
+        # isascii(): "²" passes str.isdigit() but int() refuses it.
+        if not (given_level.isascii() and given_level.isdigit()) or int(given_level) not in Level.values:
             problems.append(_("The level {level} is not one of 2, 4, 6, 9, 12.").format(level=given_level))
         elif int(given_level) != level:
             problems.append(

@@ -126,10 +126,8 @@ def unit_get_visible(
     return unit
 
 
-def unit_parent_choices(*, user: Any) -> QuerySet[Unit]:
-    """Units that may be named as a parent unit: active ones the user can see."""
-    return (
-        Unit.objects.visible_to(user, AccountsPerm.UNIT_VIEW)
-        .filter(is_active=True)
-        .select_related("division")
-    )
+def unit_parent_choices(*, user: Any, keep_id: int | None = None) -> QuerySet[Unit]:
+    """Units that may be named as a parent unit: active ones the user can see, plus `keep_id` (a unit's
+    current parent, which stays selectable after being deactivated) if the user can see it."""
+    active = Q(is_active=True) if keep_id is None else Q(is_active=True) | Q(pk=keep_id)
+    return Unit.objects.visible_to(user, AccountsPerm.UNIT_VIEW).filter(active)

@@ -40,6 +40,10 @@ def _check_parent(*, actor: Any, unit: Unit, parent: Unit | None) -> None:
         return
     if not covers(prefixes_for(actor, AccountsPerm.UNIT_VIEW), parent.division_id):
         raise ValidationError({"parent": _("Choose a parent unit within your jurisdiction.")})
+    # A deactivated unit takes no new work; it keeps the children it already has (unit_update only checks
+    # a parent that changes).
+    if not parent.is_active:
+        raise ValidationError({"parent": _("Choose an active parent unit.")})
     node: Unit | None = parent
     for _depth in range(MAX_PARENT_DEPTH):
         if node is None:

@@ -95,7 +95,9 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "uscc": unit.uscc,
         "contact_phone": unit.contact_phone,
     }
-    form = UnitForm(request.POST or None, user=request.user, initial=initial)
+    form = UnitForm(
+        request.POST or None, user=request.user, initial=initial, current_parent_id=unit.parent_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             unit = services.unit_update(actor=request.user, unit=unit, **form.cleaned_data)
@@ -113,8 +115,13 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deactivates."""
     unit: Unit = selectors.unit_get_visible(user=request.user, pk=pk, action_perm=AccountsPerm.UNIT_MANAGE)
     if request.method == "POST":
-        services.unit_deactivate(actor=request.user, unit=unit)
-        messages.success(request, _("Unit “{name}” deactivated.").format(name=unit.name))
+        try:
+            services.unit_deactivate(actor=request.user, unit=unit)
+        except ValidationError as exc:
+            # The row fails today's checks (kept from before a rule existed): say so instead of a 500.
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Unit “{name}” deactivated.").format(name=unit.name))
         return redirect("units:detail", pk=unit.pk)
     return render(request, "divisions/unit_confirm_deactivate.html", {"unit": unit})
 

@@ -63,13 +63,11 @@ def role_label(value: str) -> str:
 
 
 def calendar_warning() -> str:
-    # core.calendar is written alongside this module; until it exists (or if it fails) the desk shows no
-    # banner rather than an error page: the warning is advisory.
+    # The warning is advisory: if the calendar cannot answer (its table missing, a bad row), the desk shows
+    # no banner rather than an error page on every screen.
     try:
         from shegong.core.calendar import missing_years_warning
-    except ImportError:
-        return ""
-    try:
+
         return str(missing_years_warning() or "")
     except Exception:
         logger.exception("missing_years_warning() failed")
