@@ -150,3 +150,10 @@ def test_reveal_needs_a_reason(world: World) -> None:
     assert response.status_code == 422
     assert "reason" in response.json()["details"]["fields"]
     assert not AuditEvent.objects.filter(action=CoreAction.PII_REVEALED).exists()
+    too_long = _client(world.user(Role.PLATFORM_ADMIN, world.home)).post(
+        f"/api/v1/accounts/users/{target.pk}/reveal-phone",
+        json.dumps({"reason": "核" * 201}),
+        content_type="application/json",
+    )
+    assert too_long.status_code == 400
+    assert not AuditEvent.objects.filter(action=CoreAction.PII_REVEALED).exists()

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from shegong.accounts import selectors, services
 from shegong.accounts.choices import Role
@@ -56,7 +56,7 @@ class UserDetailOut(UserOut):
 
 
 class RevealIn(Schema):
-    reason: str
+    reason: str = Field(max_length=200)  # the same bound as the pages' reason form (core.forms)
 
 
 class RevealOut(Schema):
