@@ -7,6 +7,9 @@ import json
 import pytest
 from django.test import Client
 
+from shegong.accounts.choices import Role
+from tests.support.world import World
+
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.envelope_urls")]
 
 
@@ -79,3 +82,11 @@ def test_messages_are_chinese_by_default(client: Client) -> None:
     response = client.get("/api/t/missing")
     message = response.json()["message"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+
+
+@pytest.mark.urls("shegong.config.urls")
+def test_an_absurd_page_number_is_400_not_500(client: Client, world: World) -> None:
+    client.force_login(world.user(Role.PLATFORM_ADMIN))
+    response = client.get("/api/v1/units", {"page": 4611686018427387904})
+    assert response.status_code == 400
+    _assert_envelope(response.json(), "invalid_page")

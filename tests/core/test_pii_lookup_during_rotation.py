@@ -31,3 +31,10 @@ def test_rows_hashed_under_the_old_key_are_found_until_rotated() -> None:
 def test_a_different_number_does_not_match() -> None:
     User.objects.create_user(username="li", phone=PHONE)
     assert not User.objects.filter(pii_match("phone_hash", PIIKind.PHONE, "13912345679")).exists()
+
+
+def test_full_width_digits_are_the_same_number() -> None:
+    user = User.objects.create_user(username="wang", phone="１３９１２３４５６７８")
+    user.refresh_from_db()
+    assert user.phone == PHONE
+    assert list(User.objects.filter(pii_match("phone_hash", PIIKind.PHONE, PHONE))) == [user]

@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+MAX_PAGE = 1_000_000
 
 
 class ErrorOut(Schema):
@@ -93,6 +94,8 @@ def paginate(queryset: Any, *, page: int, page_size: int, max_page_size: int = 2
     """The same page shape everywhere: count, page, page_size, items."""
     if page < 1:
         raise ApiError(400, "invalid_page", _("The page number starts at 1."))
+    if page > MAX_PAGE:  # an offset beyond what the database accepts would be a 500
+        raise ApiError(400, "invalid_page", _("The page number is too large."))
     if not 1 <= page_size <= max_page_size:
         raise ApiError(
             400,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +36,7 @@ class PIIDecryptError(RuntimeError):
     """A stored value failed authentication: wrong key or tampered data."""
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 @lru_cache(maxsize=4)
@@ -70,8 +71,10 @@ def rotate(token: str) -> str:
 
 
 def normalise(kind: str, value: str) -> str:
-    """Canonical form of a value, raising ValidationError with a Chinese message when it is not valid."""
-    value = value.strip()
+    """Canonical form of a value, raising ValidationError with a Chinese message when it is not valid.
+
+    NFKC first: a Chinese input method types full-width digits (１３８…), which must hash like 138…."""
+    value = unicodedata.normalize("NFKC", value).strip()
     if kind == PIIKind.PHONE:
         digits = re.sub(r"[\s\-()]", "", value)
         if digits.startswith("+86"):
