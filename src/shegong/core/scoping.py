@@ -72,12 +72,12 @@ def division_q(field: str, prefixes: Sequence[str]) -> models.Q:
     if "" in prefixes:
         return models.Q()  # a nationwide grant
     q = models.Q(pk__in=[])
-    for prefix in _minimal(prefixes):
+    for prefix in minimal_prefixes(prefixes):
         q |= models.Q(**{f"{field}__gte": prefix.ljust(12, "0"), f"{field}__lte": prefix.ljust(12, "9")})
     return q
 
 
-def _minimal(prefixes: Sequence[str]) -> list[str]:
+def minimal_prefixes(prefixes: Sequence[str]) -> list[str]:
     """Drop prefixes covered by a shorter one: 2101 makes 210105 redundant."""
     kept: list[str] = []
     for prefix in sorted(set(prefixes), key=len):

@@ -8,7 +8,14 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from shegong.accounts.choices import AccountsPerm
-from shegong.core.scoping import covers, division_q, get_visible_or_404, prefixes_for, require_any_scope
+from shegong.core.scoping import (
+    covers,
+    division_q,
+    get_visible_or_404,
+    minimal_prefixes,
+    prefixes_for,
+    require_any_scope,
+)
 from shegong.divisions import codes
 from shegong.divisions.models import Division, Unit
 
@@ -56,8 +63,7 @@ def division_roots(*, user: Any, perm: str = AccountsPerm.DIVISION_VIEW) -> Quer
     if "" in prefixes:
         return Division.objects.filter(parent__isnull=True)
     # A grant on 沈阳市 already shows 皇姑区 below it: keep only the prefixes no other prefix covers.
-    tops = [p for p in prefixes if not any(p != other and p.startswith(other) for other in prefixes)]
-    return Division.objects.filter(code__in=[p.ljust(12, "0") for p in tops])
+    return Division.objects.filter(code__in=[p.ljust(12, "0") for p in minimal_prefixes(prefixes)])
 
 
 def division_children(
