@@ -26,9 +26,8 @@ from shegong.core.api import token_hash
 from shegong.core.pii import mask_phone
 from shegong.core.reveal import reveal
 from shegong.core.scoping import covers, prefixes_for
+from shegong.core.unset import UNSET, Unset
 from shegong.divisions.models import Division, Unit
-
-_UNSET: Any = object()
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -110,8 +109,8 @@ def user_update(
     actor: Any,
     real_name: str | None = None,
     phone: str | None = None,
-    division: Division | None = _UNSET,
-    unit: Unit | None = _UNSET,
+    division: Division | Unset | None = UNSET,
+    unit: Unit | Unset | None = UNSET,
 ) -> User:
     """Change an account's profile; only the fields passed change. The audit row records old → new."""
     locked = _locked(user)
@@ -124,11 +123,11 @@ def user_update(
         # Phone numbers appear in the audit log masked only.
         changes["phone"] = [mask_phone(locked.phone or ""), mask_phone(phone.strip())]
         locked.phone = phone.strip()
-    if division is not _UNSET and division != locked.division:
+    if not isinstance(division, Unset) and division != locked.division:
         _require_scope(actor, AccountsPerm.USER_MANAGE, division)
         changes["division"] = [locked.division_id or "", _division_code(division)]
         locked.division = division
-    if unit is not _UNSET and unit != locked.unit:
+    if not isinstance(unit, Unset) and unit != locked.unit:
         changes["unit"] = [locked.unit_id, unit.pk if unit is not None else None]
         locked.unit = unit
     locked.full_clean()

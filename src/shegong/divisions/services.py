@@ -4,7 +4,6 @@ check must not depend on the caller remembering it."""
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,20 +13,12 @@ from django.utils.translation import gettext as _
 from shegong.accounts.choices import AccountsPerm
 from shegong.core import audit
 from shegong.core.scoping import covers, prefixes_for
+from shegong.core.unset import UNSET, Unset
 from shegong.divisions.audit_actions import DivisionsAction
 from shegong.divisions.models import Division, Unit
 
 # A parent chain longer than this is treated as a cycle (real hierarchies are a few levels deep).
 MAX_PARENT_DEPTH = 32
-
-
-class Unset(enum.Enum):
-    """Marks an argument of unit_update that was not given (None is a real value for `parent`)."""
-
-    UNSET = enum.auto()
-
-
-UNSET = Unset.UNSET
 
 
 def _require_manage(actor: Any, division_code: str) -> None:
