@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "shegong.divisions",
     "shegong.accounts",
     "shegong.web",
+    "shegong.appeals",
+    "shegong.stations",
 ]
 
 MIDDLEWARE = [

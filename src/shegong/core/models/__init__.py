@@ -3,6 +3,15 @@
 from shegong.core.models.audit import AuditEvent
 from shegong.core.models.calendar import CalendarDay, CalendarYear
 from shegong.core.models.idempotency import IdempotencyKey
+from shegong.core.models.outbox import OutboxMessage
 from shegong.core.models.runtime import PeriodicRun, RateCounter
 
-__all__ = ["AuditEvent", "CalendarDay", "CalendarYear", "IdempotencyKey", "PeriodicRun", "RateCounter"]
+__all__ = [
+    "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "IdempotencyKey",
+    "OutboxMessage",
+    "PeriodicRun",
+    "RateCounter",
+]

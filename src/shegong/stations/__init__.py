@@ -1,0 +1,1 @@
+"""暖"新"驿站: rest points for gig workers, nearest open first."""
