@@ -43,3 +43,23 @@ def run_periodic_jobs() -> list[str]:
     """Run the due periodic jobs from the queue (for deployments that enqueue instead of running a
     scheduler); returns the names of the jobs that ran."""
     return [outcome.name for outcome in periodic.run_due(timezone.now())]
+
+
+@periodic.periodic("core.deliver_outbox", every_seconds=60)
+def deliver_outbox(now: dt.datetime) -> int:
+    """Send the notifications that are due (new ones the immediate send missed, and retries)."""
+    from shegong.core import notify  # imported here: notify registers templates at import
+
+    return notify.deliver_due(now)
+
+
+# The daily code limit looks back 24 hours; two days keeps the rows for troubleshooting.
+PHONE_VERIFICATION_KEEP = dt.timedelta(days=2)
+
+
+@periodic.periodic("core.purge_phone_verifications", every_seconds=86400)
+def purge_phone_verifications(now: dt.datetime) -> int:
+    """Delete one-time code rows older than two days."""
+    from shegong.core import phone_verification
+
+    return phone_verification.purge_older_than(now - PHONE_VERIFICATION_KEEP)

@@ -5,6 +5,7 @@ from shegong.core.models.calendar import CalendarDay, CalendarYear
 from shegong.core.models.idempotency import IdempotencyKey
 from shegong.core.models.outbox import OutboxMessage
 from shegong.core.models.runtime import PeriodicRun, RateCounter
+from shegong.core.models.verification import PhoneVerification, VerificationPurpose
 
 __all__ = [
     "AuditEvent",
@@ -13,5 +14,7 @@ __all__ = [
     "IdempotencyKey",
     "OutboxMessage",
     "PeriodicRun",
+    "PhoneVerification",
     "RateCounter",
+    "VerificationPurpose",
 ]
