@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from shegong.core import periodic, ratelimit
+from shegong.core import notify, periodic, phone_verification, ratelimit
 from shegong.core.models import IdempotencyKey, PeriodicRun
 
 # Counters only matter inside their window (minutes to an hour); a day keeps them for troubleshooting.
@@ -48,8 +48,6 @@ def run_periodic_jobs() -> list[str]:
 @periodic.periodic("core.deliver_outbox", every_seconds=60)
 def deliver_outbox(now: dt.datetime) -> int:
     """Send the notifications that are due (new ones the immediate send missed, and retries)."""
-    from shegong.core import notify  # imported here: notify registers templates at import
-
     return notify.deliver_due(now)
 
 
@@ -60,6 +58,4 @@ PHONE_VERIFICATION_KEEP = dt.timedelta(days=2)
 @periodic.periodic("core.purge_phone_verifications", every_seconds=86400)
 def purge_phone_verifications(now: dt.datetime) -> int:
     """Delete one-time code rows older than two days."""
-    from shegong.core import phone_verification
-
     return phone_verification.purge_older_than(now - PHONE_VERIFICATION_KEEP)
