@@ -239,3 +239,10 @@ SHEGONG_API_ROUTERS = [
     ("/v1/accounts", "shegong.accounts.api.router"),
     ("/v1/audit", "shegong.core.audit_api.router"),
 ]
+
+# --- Notifications (shegong.core.notify) -----------------------------------------------------------------
+# Outside gateways sit behind a backend interface; the console/log backends really run (they log, masked).
+SHEGONG_SMS_BACKEND = os.environ.get("SHEGONG_SMS_BACKEND", "shegong.core.notify.ConsoleSMSBackend")
+SHEGONG_WECHAT_BACKEND = os.environ.get("SHEGONG_WECHAT_BACKEND", "shegong.core.notify.LogWeChatBackend")
+# Try each message right after its transaction commits; the worker's sender is the guarantee either way.
+SHEGONG_NOTIFY_SEND_ON_COMMIT = env.get_bool("SHEGONG_NOTIFY_SEND_ON_COMMIT", default=True)

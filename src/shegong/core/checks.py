@@ -19,3 +19,17 @@ def production_secrets(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
             )
         )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def console_sms_in_production(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    # the console backend logs every message, verification codes included
+    if settings.SHEGONG_PRODUCTION and settings.SHEGONG_SMS_BACKEND.endswith("ConsoleSMSBackend"):
+        return [
+            # Info, not Warning: no real gateway ships with the platform, so `serve` must still start
+            checks.Info(
+                "SHEGONG_SMS_BACKEND is the console backend: SMS are only logged, not sent.",
+                id="shegong.I002",
+            )
+        ]
+    return []
