@@ -1,0 +1,23 @@
+"""Audit action codes written by appeals (`appeals.<object>.<verb>`); registered in AppealsConfig.ready()."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppealsAction(models.TextChoices):
+    SUBMITTED = "appeals.appeal.submitted", _("Appeal filed")
+    ACCEPTED = "appeals.appeal.accepted", _("Appeal accepted")
+    REJECTED = "appeals.appeal.rejected", _("Appeal not accepted")
+    DISPATCHED = "appeals.appeal.dispatched", _("Appeal dispatched to a unit")
+    RETURNED = "appeals.appeal.returned", _("Appeal returned by a unit")
+    SIGNED_FOR = "appeals.appeal.signed_for", _("Appeal signed for")
+    CONTACTED = "appeals.appeal.contacted", _("Contact with the worker recorded")
+    REPLIED = "appeals.appeal.replied", _("Appeal replied to")
+    EXTENSION_REQUESTED = "appeals.extension.requested", _("Extension requested")
+    EXTENSION_DECIDED = "appeals.extension.decided", _("Extension decided")
+    SUPERVISED = "appeals.appeal.supervised", _("Appeal put under supervision")
+    RATED = "appeals.appeal.rated", _("Appeal rated")
+    REDO = "appeals.appeal.redo", _("Appeal sent back for redo")
+    CLOSED_UNRATED = "appeals.appeal.closed_unrated", _("Appeal closed without a rating")
+    MERGED = "appeals.appeal.merged", _("Appeal merged into another")
+    WITHDRAWN = "appeals.appeal.withdrawn", _("Appeal withdrawn")
