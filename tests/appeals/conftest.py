@@ -23,6 +23,7 @@ class Actors:
     intake: User
     handler: User
     leader: User
+    target: Appeal | None = None
 
     def submit(self, **overrides: Any) -> Appeal:
         fields: dict[str, Any] = {

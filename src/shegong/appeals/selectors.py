@@ -15,16 +15,19 @@ from shegong.core.scoping import ScopedQuerySet, division_q
 def _grant_q(user: Any, perm: str) -> Q:
     """Per grant holding `perm`: its division subtree, narrowed to the grant's unit for handler roles (a
     role that handles but does not dispatch sees only its own unit's appeals)."""
-    q = Q(pk__in=[])
+    nothing = Q(pk__in=[])
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return q
+        return nothing
+    q = nothing
     for grant in user._grants():
         role_perms = permissions.perms_of_role(grant.role)
         if perm not in role_perms:
             continue
         part = division_q("division_id", [grant.prefix])
         if AppealsPerm.HANDLE in role_perms and AppealsPerm.DISPATCH not in role_perms:
-            part &= Q(unit_id=grant.unit_id) if grant.unit_id else Q(pk__in=[])
+            part = Q(unit_id=grant.unit_id) & part if grant.unit_id else nothing
+        if not part:
+            return Q()  # a nationwide grant without a unit: everything (an empty Q would vanish in |)
         q |= part
     return q
 
