@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from shegong.appeals import services as s
@@ -201,6 +201,16 @@ def test_supervise_flags_and_records(actors: Actors) -> None:
     assert supervision.deadline is not None
     with pytest.raises(ValidationError):
         s.appeal_supervise(appeal=appeal, actor=actors.leader, note="  ")
+    with pytest.raises(PermissionDenied):
+        s.appeal_supervise(appeal=appeal, actor=actors.handler, note="自己督办自己")
+
+
+def test_the_sla_sweep_supervises_as_the_system(actors: Actors) -> None:
+    appeal = actors.appeal_in(State.DISPATCHED)
+    supervision = s.appeal_supervise(appeal=appeal, actor=None, note="签收超时")
+    assert supervision.by is None
+    assert supervision.level == actors.world.home_street
+    assert appeal_timeline(appeal=appeal)[-1].actor_label == "system"
 
 
 # --- merge and withdraw ---------------------------------------------------------------------------------

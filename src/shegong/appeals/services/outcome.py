@@ -39,12 +39,14 @@ def appeal_supervise(
     version: int | None = None,
 ) -> Supervision:
     """督办: a supervisor flags an open appeal with a deadline (default: one working day from now); it is
-    recorded at `level` (default: the level above the appeal's division) and counted."""
+    recorded at `level` (default: the level above the appeal's division) and counted. `actor=None` is the
+    worker process's SLA sweep (a breach escalated to 督办)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": gettext("Say what the unit must do.")})
     appeal = c.lock(appeal)
-    c.require(actor, AppealsPerm.SUPERVISE, appeal)
+    if actor is not None:  # None: the SLA sweep escalating a breached clock
+        c.require(actor, AppealsPerm.SUPERVISE, appeal)
     c.check(appeal, c.SUPERVISE, version=version)
     now = timezone.now()
     deadline = deadline or calendar.add_working_days(now, 1)
@@ -57,7 +59,7 @@ def appeal_supervise(
     c.record(
         appeal,
         actor=actor,
-        actor_label="",
+        actor_label=c.SYSTEM,
         action=c.SUPERVISE,
         audit_action=AppealsAction.SUPERVISED,
         from_state=appeal.state,
