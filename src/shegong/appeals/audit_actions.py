@@ -21,3 +21,7 @@ class AppealsAction(models.TextChoices):
     CLOSED_UNRATED = "appeals.appeal.closed_unrated", _("Appeal closed without a rating")
     MERGED = "appeals.appeal.merged", _("Appeal merged into another")
     WITHDRAWN = "appeals.appeal.withdrawn", _("Appeal withdrawn")
+    CATEGORY_CREATED = "appeals.category.created", _("Appeal category added")
+    CATEGORY_UPDATED = "appeals.category.updated", _("Appeal category changed")
+    TIME_LIMIT_SET = "appeals.time_limit.set", _("Time limit set")
+    DISPATCH_RULE_SET = "appeals.dispatch_rule.set", _("Dispatch rule set")
