@@ -79,7 +79,7 @@ def test_conflict_message_names_the_current_state(actors: Actors) -> None:
     appeal = actors.appeal_in(State.CLOSED)
     with pytest.raises(s.AppealConflict) as exc:
         s.appeal_withdraw(appeal=appeal)
-    assert "Closed" in exc.value.messages[0]
+    assert str(State.CLOSED.label) in exc.value.messages[0]  # "已办结" in the default language
     assert exc.value.code == "conflict"
 
 

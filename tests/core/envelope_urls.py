@@ -5,7 +5,7 @@ from django.http import Http404
 from django.urls import path
 from ninja import Router, Schema
 
-from shegong.core.api import build_api
+from shegong.core.api import ConflictError, build_api
 
 router = Router()
 
@@ -30,6 +30,11 @@ def missing(request) -> dict:
 @router.get("/forbidden", auth=None)
 def forbidden(request) -> dict:
     raise PermissionDenied
+
+
+@router.post("/conflict", auth=None)
+def conflict(request) -> dict:
+    raise ConflictError("someone else acted first")
 
 
 @router.get("/private")

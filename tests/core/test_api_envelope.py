@@ -90,3 +90,10 @@ def test_an_absurd_page_number_is_400_not_500(client: Client, world: World) -> N
     response = client.get("/api/v1/units", {"page": 4611686018427387904})
     assert response.status_code == 400
     _assert_envelope(response.json(), "invalid_page")
+
+
+def test_a_lost_race_is_409(client: Client) -> None:
+    response = client.post("/api/t/conflict", "{}", content_type="application/json")
+    assert response.status_code == 409
+    _assert_envelope(response.json(), "conflict")
+    assert response.json()["message"] == "someone else acted first"

@@ -37,6 +37,11 @@ class ErrorOut(Schema):
     details: dict[str, Any] = {}
 
 
+class ConflictError(ValidationError):
+    """A well-formed request that lost to the current state of the record (someone else acted first, or
+    the state no longer allows it). Services raise a subclass; pages show the message, the API answers 409."""
+
+
 class ApiError(Exception):
     """Raise from a router or service to answer with the envelope and a 4xx status."""
 
@@ -158,6 +163,10 @@ def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = 
             _("Some fields are missing or of the wrong type."),
             errors=errors,
         )
+
+    @api.exception_handler(ConflictError)
+    def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+        return _envelope(api, request, 409, "conflict", " ".join(exc.messages))
 
     @api.exception_handler(ValidationError)
     def _django_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from shegong.appeals.choices import AppealsPerm, State
 from shegong.appeals.limits import due
 from shegong.appeals.models import Appeal, AppealEvent
 from shegong.core import audit, notify, permissions
+from shegong.core.api import ConflictError
 from shegong.core.scoping import has_perm_on
 
 # Action names used in the transition table and stored on timeline entries.
@@ -57,7 +58,7 @@ WORKER = "worker"  # actor_label of the worker's own actions (no account)
 SYSTEM = "system"  # actor_label of the worker process's actions
 
 
-class AppealConflict(ValidationError):
+class AppealConflict(ConflictError):
     """The action is not possible in the appeal's current state (often: someone else acted first).
     Pages show the message; the API answers 409."""
 
