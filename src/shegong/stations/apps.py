@@ -6,3 +6,21 @@ class StationsConfig(AppConfig):
     name = "shegong.stations"
     label = "stations"
     verbose_name = _("Service stations")
+
+    def ready(self) -> None:
+        from shegong.accounts.choices import Role
+        from shegong.core import permissions
+        from shegong.stations.choices import StationsPerm as P
+
+        permissions.register(
+            {
+                # Everyone on the desk may look stations up (to point a rider to one); social workers and
+                # platform admins keep the list in their jurisdiction up to date.
+                Role.LEADER: {P.VIEW},
+                Role.INTAKE: {P.VIEW},
+                Role.HANDLER: {P.VIEW},
+                Role.SOCIAL_WORKER: {P.VIEW, P.MANAGE},
+                Role.PLATFORM_ADMIN: {P.VIEW, P.MANAGE},
+            },
+            enums=[P],
+        )
