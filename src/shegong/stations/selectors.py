@@ -2,8 +2,10 @@
 
 Public search (`nearest`, `within`) is not scoped: stations are public points on a map. It runs on SQLite
 and PostgreSQL without PostGIS: a bounding box on the indexed (lat, lng) columns, then exact haversine
-distances and the amenity/open-now filters in Python on the few candidates. `nearest` widens the box
-(doubling the radius) until k stations pass the filters within the radius, so the answer is exact.
+distances and the amenity/open-now filters in Python on the few candidates. Candidates are read as
+(id, lat, lng) only — the index holds them — and ranked by distance; only the nearest are then loaded
+in full and filtered, a chunk at a time. `nearest` widens the box (doubling the radius) until k stations
+within the radius pass the filters, so the answer is exact.
 Inputs are GCJ-02; `from_browser` converts a WGS-84 position from the Geolocation API.
 
 Staff reads are scoped: `stations_visible_to(user=…)`.
@@ -25,7 +27,7 @@ from shegong.stations import geo, hours
 from shegong.stations.choices import Amenity, Direction, StationsPerm, Status
 from shegong.stations.models import Station, StationException, is_open
 
-START_RADIUS_M = 1_000.0
+START_RADIUS_M = 500.0
 MAX_RADIUS_M = 50_000.0  # past this a rider wants a different answer than "a station 60 km away"
 MAX_K = 50
 
@@ -64,59 +66,61 @@ def _check_amenity(amenity: str | None) -> None:
         raise ValidationError(_("Unknown amenity “{code}”.").format(code=amenity), code="unknown_amenity")
 
 
-def _candidates(lat: float, lng: float, radius_m: float) -> list[Station]:
+def _ring(lat: float, lng: float, radius_m: float) -> list[tuple[float, int]]:
+    """(distance, id) of every station within `radius_m`, nearest first.
+
+    Reads only id, lat and lng, which the (lat, lng) index holds: an index-only range scan on SQLite.
+    """
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, radius_m)
-    return list(
-        Station.all_objects.filter(
-            lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng, status=Status.OPEN
-        ).only(*_FIELDS)
-    )
+    rows = Station.all_objects.filter(
+        lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng
+    ).values_list("id", "lat", "lng")
+    ring = []
+    for pk, s_lat, s_lng in rows:
+        distance = geo.haversine_m(lat, lng, s_lat, s_lng)
+        if distance <= radius_m:
+            ring.append((distance, pk))
+    ring.sort()
+    return ring
 
 
-def _exceptions_on(stations: list[Station], at: datetime) -> dict[int, dict[Any, Any]]:
+def _exceptions_on(ids: list[int], at: datetime) -> dict[int, dict[Any, Any]]:
     """Each station's exception for `at`'s local date, in one query."""
     day = at.astimezone(hours.LOCAL_TZ).date()
     found: dict[int, dict[Any, Any]] = defaultdict(dict)
-    if stations:
-        rows = StationException.objects.filter(station_id__in=[s.pk for s in stations], date=day)
-        for row in rows:
+    if ids:
+        for row in StationException.objects.filter(station_id__in=ids, date=day):
             found[row.station_id][row.date] = row.day_hours
     return found
 
 
-def _rank(
-    stations: list[Station],
+def _judge(
+    ring: list[tuple[float, int]],
     *,
     lat: float,
     lng: float,
-    radius_m: float,
     amenity: str | None,
     open_now: bool,
     at: datetime,
-) -> list[Nearby]:
-    close = []
-    for station in stations:
+) -> dict[int, Nearby | None]:
+    """Load the ring's stations (two queries) and keep those in service that pass the filters."""
+    ids = [pk for _d, pk in ring]
+    distance = {pk: d for d, pk in ring}
+    exceptions = _exceptions_on(ids, at)
+    judged: dict[int, Nearby | None] = dict.fromkeys(ids)
+    for station in Station.all_objects.filter(pk__in=ids, status=Status.OPEN).only(*_FIELDS):
         if amenity is not None and amenity not in station.amenities:
             continue
-        distance = geo.haversine_m(lat, lng, station.lat, station.lng)
-        if distance <= radius_m:
-            close.append((distance, station))
-    exceptions = _exceptions_on([s for _d, s in close], at)
-    ranked = []
-    for distance, station in close:
         serving = is_open(station, at, exceptions=exceptions.get(station.pk, {}))
         if open_now and not serving:
             continue
-        ranked.append(
-            Nearby(
-                station=station,
-                distance_m=distance,
-                direction=geo.direction(lat, lng, station.lat, station.lng),
-                open_now=serving,
-            )
+        judged[station.pk] = Nearby(
+            station=station,
+            distance_m=distance[station.pk],
+            direction=geo.direction(lat, lng, station.lat, station.lng),
+            open_now=serving,
         )
-    ranked.sort(key=lambda n: (n.distance_m, n.station.pk))
-    return ranked
+    return judged
 
 
 def nearest(
@@ -138,20 +142,24 @@ def nearest(
         raise ValidationError(_("k must be between 1 and {max}.").format(max=MAX_K), code="bad_k")
     _check_amenity(amenity)
     at = at or timezone.now()
+    judged: dict[int, Nearby | None] = {}  # kept across widenings: each station is loaded once
+    chunk = max(8 * k, 32)  # filters pass roughly one station in five; load a few rounds' worth at once
     radius = min(START_RADIUS_M, max_radius_m)
     while True:
-        ranked = _rank(
-            _candidates(lat, lng, radius),
-            lat=lat,
-            lng=lng,
-            radius_m=radius,
-            amenity=amenity,
-            open_now=open_now,
-            at=at,
-        )
-        # Every station within `radius` is among the candidates, so k of them within it are the k nearest.
-        if len(ranked) >= k or radius >= max_radius_m:
-            return ranked[:k]
+        ring = _ring(lat, lng, radius)
+        found: list[Nearby] = []
+        for i, (_distance, pk) in enumerate(ring):
+            if pk not in judged:
+                todo = [item for item in ring[i:] if item[1] not in judged][:chunk]
+                judged.update(_judge(todo, lat=lat, lng=lng, amenity=amenity, open_now=open_now, at=at))
+            hit = judged[pk]
+            if hit is not None:
+                found.append(hit)
+                if len(found) == k:
+                    return found
+        # Every station within `radius` has been judged: fewer than k pass, so look farther.
+        if radius >= max_radius_m:
+            return found
         radius = min(radius * 2, max_radius_m)
 
 
@@ -172,15 +180,9 @@ def within(
             code="bad_radius",
         )
     _check_amenity(amenity)
-    return _rank(
-        _candidates(lat, lng, radius_m),
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        amenity=amenity,
-        open_now=open_now,
-        at=at or timezone.now(),
-    )
+    ring = _ring(lat, lng, radius_m)
+    judged = _judge(ring, lat=lat, lng=lng, amenity=amenity, open_now=open_now, at=at or timezone.now())
+    return [hit for _d, pk in ring if (hit := judged[pk]) is not None]
 
 
 def stations_visible_to(*, user: Any, perm: str = StationsPerm.VIEW) -> ScopedQuerySet[Station]:
