@@ -1,0 +1,155 @@
+"""JSON API: /api/v1/stations.
+
+`GET /nearest` is public (no login: a rider's phone), rate-limited per IP; coordinates are GCJ-02 unless
+`coords=wgs84` (a browser's Geolocation API), which is converted. `GET ""` and `GET /{id}` are the staff
+list and detail, scoped to the caller's jurisdiction (out of scope → 404).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from shegong.core import ratelimit
+from shegong.core.api import ApiError, Page, paginate
+from shegong.core.middleware import client_ip
+from shegong.core.scoping import get_visible_or_404, require_any_scope
+from shegong.stations import selectors
+from shegong.stations.choices import Amenity, Direction, Kind, StationsPerm, Status
+from shegong.stations.models import Station
+
+router = Router(tags=["stations"])
+
+# A rider's app asks once on opening and perhaps on refresh; 60 a minute per IP leaves room for a
+# shared NAT (a delivery station's Wi-Fi) while stopping a scraper from walking the whole map.
+NEAREST_LIMIT = getattr(settings, "SHEGONG_STATIONS_NEAREST_PER_MINUTE", 60)
+
+
+class Coords(StrEnum):
+    GCJ02 = "gcj02"
+    WGS84 = "wgs84"
+
+
+class AmenityOut(Schema):
+    code: str
+    label: str
+
+
+class StationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    division: str
+    address: str
+    lat: float = Field(description="GCJ-02 latitude")
+    lng: float = Field(description="GCJ-02 longitude")
+    amenities: list[AmenityOut]
+    opening_hours: dict[str, Any]
+    phone: str = Field(description="Contact phone, masked (138****1234)")
+
+    @staticmethod
+    def from_station(station: Station, *, phone: str = "") -> dict[str, Any]:
+        return {
+            "id": station.pk,
+            "name": station.name,
+            "kind": station.kind,
+            "kind_label": str(Kind(station.kind).label),
+            "status": station.status,
+            "status_label": str(Status(station.status).label),
+            "division": station.division_id,
+            "address": station.address,
+            "lat": station.lat,
+            "lng": station.lng,
+            "amenities": [
+                {"code": code, "label": str(Amenity(code).label)}
+                for code in station.amenities
+                if code in Amenity.values
+            ],
+            "opening_hours": station.opening_hours,
+            "phone": phone,
+        }
+
+
+class NearbyOut(StationOut):
+    distance_m: int
+    direction: str
+    direction_label: str = Field(description="Compass point from the caller, e.g. 东北")
+    open_now: bool
+
+
+class NearestQuery(Schema):
+    lat: float
+    lng: float
+    coords: Coords = Coords.GCJ02
+    k: int = 5
+    amenity: str | None = None
+    open_now: bool = True
+
+
+class StationFilters(Schema):
+    page: int = 1
+    page_size: int = 50
+
+
+def _masked_phones(ids: list[int]) -> dict[int, str]:
+    """The k results' phones, masked, in one query (the search itself never decrypts them)."""
+    rows = Station.all_objects.filter(pk__in=ids).only("id", "contact_phone")
+    return {s.pk: s.masked_phone for s in rows}
+
+
+@router.get(
+    "/nearest",
+    auth=None,
+    response=list[NearbyOut],
+    summary="Nearest stations in service (public, no login)",
+)
+def nearest(request: HttpRequest, query: Query[NearestQuery]) -> list[dict[str, Any]]:
+    limit = ratelimit.hit(
+        f"stations-nearest:{client_ip(request) or 'unknown'}", limit=NEAREST_LIMIT, window=60
+    )
+    if not limit.allowed:
+        raise ApiError(
+            429,
+            "rate_limited",
+            _("Too many searches; try again in {seconds} seconds.").format(seconds=limit.retry_after_seconds),
+            {"retry_after_seconds": limit.retry_after_seconds},
+        )
+    lat, lng = query.lat, query.lng
+    if query.coords == Coords.WGS84:
+        lat, lng = selectors.from_browser(lat=lat, lng=lng)
+    found = selectors.nearest(lat=lat, lng=lng, k=query.k, amenity=query.amenity, open_now=query.open_now)
+    phones = _masked_phones([n.station.pk for n in found])
+    return [
+        {
+            **StationOut.from_station(n.station, phone=phones.get(n.station.pk, "")),
+            "distance_m": round(n.distance_m),
+            "direction": n.direction,
+            "direction_label": str(Direction(n.direction).label),
+            "open_now": n.open_now,
+        }
+        for n in found
+    ]
+
+
+@router.get("", response=Page[StationOut], summary="Stations in your jurisdiction")
+def list_stations(request: HttpRequest, filters: Query[StationFilters]) -> dict[str, Any]:
+    require_any_scope(request.user, StationsPerm.VIEW)
+    stations = selectors.stations_visible_to(user=request.user)
+    page = paginate(stations, page=filters.page, page_size=filters.page_size)
+    page["items"] = [StationOut.from_station(s, phone=s.masked_phone) for s in page["items"]]
+    return page
+
+
+@router.get("/{station_id}", response=StationOut, summary="One station")
+def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
+    require_any_scope(request.user, StationsPerm.VIEW)  # no station permission anywhere: 403, not 404
+    station = get_visible_or_404(Station, user=request.user, perm=StationsPerm.VIEW, pk=station_id)
+    return StationOut.from_station(station, phone=station.masked_phone)
