@@ -37,13 +37,13 @@ DISTRICTS = (
     _District("150102000000", "呼和浩特市新城区", 40.850, 111.682, ("7-ELEVEN", "利客", "中石油昆仑好客")),
 )
 
-_BASE_AMENITIES = {
+_BASE_AMENITIES: dict[str, list[str]] = {
     Kind.PARTY_SERVICE_CENTRE: [Amenity.WATER, Amenity.TOILET, Amenity.SEATING, Amenity.PHONE_CHARGING],
     Kind.LOVE_STATION: [Amenity.WATER, Amenity.MICROWAVE, Amenity.PHONE_CHARGING, Amenity.SEATING],
     Kind.UNION_HOME: [Amenity.WATER, Amenity.TOILET, Amenity.LEGAL_ADVICE, Amenity.SEATING],
     Kind.PARTNER_SHOP: [Amenity.WATER, Amenity.MICROWAVE, Amenity.PHONE_CHARGING],
 }
-_EXTRA_AMENITIES = [
+_EXTRA_AMENITIES: list[str] = [
     Amenity.EBIKE_CHARGING,
     Amenity.SHELTER,
     Amenity.FIRST_AID,
