@@ -101,6 +101,18 @@ Other options are passed to the run_worker command (shegong manage run_worker --
         "--once", action="store_true", help="do the waiting work once, then exit 处理一次后退出"
     )
 
+    bench = _sub(
+        commands,
+        "bench",
+        "run a benchmark; its last line is one JSON object 性能基准",
+        """\
+Run a benchmark on the configured database and print its result as one JSON object on the last line.
+Benchmarks: stations (nearest open station among --n stations). Other options are passed through
+(shegong manage bench_stations --help). Record results in bench/README.md.
+运行性能基准测试，最后一行为 JSON 结果。""",
+    )
+    bench.add_argument("name", choices=["stations"], help="which benchmark 基准名称")
+
     manage_cmd = _sub(
         commands,
         "manage",
@@ -241,6 +253,8 @@ def dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return manage(["run_worker", *(["--once"] if args.once else []), *extra])
     if args.command == "manage":
         return manage([*extra, *args.args])
+    if args.command == "bench":
+        return manage([f"bench_{args.name}", *extra])
     if args.command == "seed":
         if args.what == "divisions":
             options = (("--skip-invalid", args.skip_invalid), ("--dry-run", args.dry_run))
@@ -260,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `shegong` console script; exits with the command's status."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in {"worker", "manage"}:
+    if extra and args.command not in {"worker", "manage", "bench"}:
         parser.error("unrecognized arguments: " + " ".join(extra))
     try:
         code = dispatch(args, extra)

@@ -92,7 +92,7 @@ def test_a_new_code_needs_60_seconds(clock: Any, ask: Callable[..., str]) -> Non
     clock.shift(dt.timedelta(seconds=30))
     error = _error(send_code, phone=PHONE)
     assert error.code == "too_soon"
-    assert "30 seconds" in error.messages[0]
+    assert "30 秒" in error.messages[0]  # the worker reads how long to wait
     clock.shift(dt.timedelta(seconds=30))
     ask()
     assert PhoneVerification.objects.count() == 2
@@ -129,7 +129,7 @@ def test_five_wrong_tries_kill_the_code(clock: Any, ask: Callable[..., str]) -> 
 
 def test_a_wrong_try_says_how_many_are_left(clock: Any, ask: Callable[..., str]) -> None:
     code = ask()
-    assert "4 more" in _error(verify_code, phone=PHONE, code=_wrong(code)).messages[0]
+    assert "还可以尝试 4 次" in _error(verify_code, phone=PHONE, code=_wrong(code)).messages[0]
 
 
 def test_the_code_expires_after_5_minutes(clock: Any, ask: Callable[..., str]) -> None:

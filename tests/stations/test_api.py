@@ -10,7 +10,6 @@ from shegong.stations.models import Station
 from tests.support.scoped import ScopedEndpointSuite
 from tests.support.world import World
 
-pytestmark = pytest.mark.urls("tests.stations.urls")
 NEAREST = "/api/v1/stations/nearest"
 
 

@@ -115,9 +115,11 @@ def seed_demo() -> list[DemoAccount]:
     from django.db import transaction
 
     from shegong.divisions.demo import seed_demo_divisions
+    from shegong.stations.demo import seed_demo_stations
 
     with transaction.atomic():
         seed_demo_divisions()
+        seed_demo_stations()
         places = _places()
         accounts = demo_accounts()
         for account in accounts:
