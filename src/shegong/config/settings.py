@@ -111,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     # SQLite cannot build UNIQUE … NULLS NOT DISTINCT (grants, dispatch rules, time limits with an empty
-    # division/category); PostgreSQL enforces them, and the services check duplicates under a row lock.
+    # division/category); PostgreSQL, the production engine, enforces them. Demo data never duplicates.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
