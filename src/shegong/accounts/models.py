@@ -62,7 +62,8 @@ class User(AbstractUser):
         return self.real_name or self.username
 
     # --- scoping -----------------------------------------------------------------------------------------
-    def _grants(self) -> list[Grant]:
+    def active_grants(self) -> list[Grant]:
+        """The user's active grants with their divisions, loaded once per user object."""
         cache: list[Grant] | None = getattr(self, "_grant_cache", None)
         if cache is None:
             cache = list(self.grants.select_related("division").filter(is_active=True))
@@ -73,10 +74,10 @@ class User(AbstractUser):
         """Division prefixes under which this user holds `perm` ('' = nationwide)."""
         if not self.is_active:
             return []
-        return [g.prefix for g in self._grants() if perm in permissions.perms_of_role(g.role)]
+        return [g.prefix for g in self.active_grants() if perm in permissions.perms_of_role(g.role)]
 
     def roles(self) -> list[str]:
-        return sorted({g.role for g in self._grants()})
+        return sorted({g.role for g in self.active_grants()})
 
     def has_scope_perm(self, perm: str) -> bool:
         return bool(self.scope_prefixes(perm))

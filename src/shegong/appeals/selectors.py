@@ -19,7 +19,7 @@ def _grant_q(user: Any, perm: str) -> Q:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return nothing
     q = nothing
-    for grant in user._grants():
+    for grant in user.active_grants():
         role_perms = permissions.perms_of_role(grant.role)
         if perm not in role_perms:
             continue

@@ -70,8 +70,7 @@ def _scope_counts(user: Any) -> list[dict[str, Any]]:
 
 
 def _jurisdictions(user: Any) -> list[str]:
-    grants = user.grants.filter(is_active=True).select_related("division").order_by("division_id")
-    names = {g.division.name if g.division_id else _("Nationwide") for g in grants}
+    names = {g.division.name if g.division_id else _("Nationwide") for g in user.active_grants()}
     return sorted(str(n) for n in names)
 
 

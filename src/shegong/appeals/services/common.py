@@ -105,7 +105,7 @@ def require_staff_or_worker(actor: Any, appeal: Appeal) -> None:
 def handler_unit_ids(actor: Any, perm: str = AppealsPerm.HANDLE) -> dict[int, list[str]]:
     """Units the actor works for under `perm`: unit id → the division prefixes of those grants."""
     units: dict[int, list[str]] = {}
-    for grant in actor._grants():
+    for grant in actor.active_grants():
         if grant.unit_id and perm in permissions.perms_of_role(grant.role):
             units.setdefault(grant.unit_id, []).append(grant.prefix)
     return units
