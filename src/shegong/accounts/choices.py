@@ -11,12 +11,15 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("Case handler")
     SOCIAL_WORKER = "social_worker", _("Social worker")
     VOLUNTEER = "volunteer", _("Volunteer")
+    # A platform enterprise's system (美团, 顺丰…) filing appeals for its workers through the API; its
+    # account holds API tokens, never a desk login.
+    PLATFORM_PARTNER = "platform_partner", _("Platform enterprise (API)")
 
 
 # 三权分立 (等保 level 3, 安全管理中心): one person never holds two of these.
 SEPARATED_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 # Roles that work on the staff desk and may be required to use a second factor.
-STAFF_ROLES = frozenset(set(Role) - {Role.VOLUNTEER})
+STAFF_ROLES = frozenset(set(Role) - {Role.VOLUNTEER, Role.PLATFORM_PARTNER})
 
 
 class AccountsPerm(models.TextChoices):

@@ -88,13 +88,24 @@ class ExtensionStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class SlaStage(models.TextChoices):
+    """How far a clock's escalation has gone (appeals.md: warn at 80 %, then 提醒 → 催办 → 督办)."""
+
+    WARNING = "warning", _("Warning before the deadline")
+    REMINDER = "reminder", _("Reminder to the handler")
+    URGE = "urge", _("Urging notice to the unit")
+    SUPERVISE = "supervise", _("Supervision by the level above")
+
+
 class AppealsPerm(models.TextChoices):
     VIEW = "appeals:appeal:view", _("View appeals")
+    FILE = "appeals:appeal:file", _("File appeals for workers through the API")
     INTAKE = "appeals:appeal:intake", _("Accept, reject, merge and file appeals")
     DISPATCH = "appeals:appeal:dispatch", _("Dispatch appeals to responsible units")
     HANDLE = "appeals:appeal:handle", _("Sign for, handle and reply to appeals of one's unit")
     SUPERVISE = "appeals:appeal:supervise", _("Supervise appeals and decide extensions")
     REVEAL_PII = "appeals:appeal:reveal_pii", _("Show an appeal's phone number in full")
+    EXCLUDE = "appeals:indicators:exclude", _("Exclude unreasonable appeals from the rates")
     MANAGE_CATALOGUE = (
         "appeals:catalogue:manage",
         _("Maintain categories, time limits and the dispatch catalogue"),

@@ -18,6 +18,7 @@ from shegong.appeals.choices import (
     LimitUnit,
     ReturnReason,
     Satisfaction,
+    SlaStage,
     State,
     Urgency,
     WorkerType,
@@ -173,6 +174,17 @@ class Appeal(models.Model):
     phone = EncryptedTextField(_("mobile phone"), kind=PIIKind.PHONE)
     phone_hash = BlindIndexField(source="phone", kind=PIIKind.PHONE)
     anonymous = models.BooleanField(_("anonymous to the handling unit"), default=False)
+    # who filed it: empty for a worker's own H5 filing; the operator (hotline) or the platform's API account
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # the platform's own reference for the appeal (Open311 / API callers), unique per filer
+    source_ref = models.CharField(_("caller's reference"), max_length=64, blank=True)
 
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
     unit = models.ForeignKey(
@@ -236,6 +248,8 @@ class Appeal(models.Model):
             models.Index(fields=["state", "submitted_at"], name="appeals_appeal_state_submitted"),
             # "my appeals" for a verified phone
             models.Index(fields=["phone_hash", "submitted_at"], name="appeals_appeal_phone"),
+            # a platform's own appeals (API reads)
+            models.Index(fields=["filed_by", "submitted_at"], name="appeals_appeal_filed_by"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -415,3 +429,96 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} 督办"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never carries the uploader's file name (it may hold a name or a phone number).
+    import uuid
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"appeals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A photo attached to an appeal (at most 5). Stored outside the public static files and served only
+    through a view that checks who is asking."""
+
+    MAX_PER_APPEAL = 5
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    location_kept = models.BooleanField(_("photo location kept"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["appeal", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} #{self.pk}"
+
+
+class SlaMark(models.Model):
+    """One escalation step already taken for one deadline of one clock: the SLA sweep writes it in the
+    same transaction as the step's notifications, so a second sweep finds it and does nothing. A moved
+    deadline (extension, 重办) is a new `due_at` and starts its own steps."""
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="sla_marks"
+    )
+    clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices)
+    stage = models.CharField(_("stage"), max_length=20, choices=SlaStage.choices)
+    due_at = models.DateTimeField(_("deadline"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline escalation")
+        verbose_name_plural = _("deadline escalations")
+        ordering = ["appeal", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal", "clock", "stage", "due_at"], name="appeals_slamark_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.clock} {self.stage}"
+
+
+class RateExclusion(models.Model):
+    """An appeal judged 不合理诉求 after review, left out of the rates; creating and lifting it is audited."""
+
+    appeal = models.OneToOneField(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="rate_exclusion"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("excluded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exclusion from the rates")
+        verbose_name_plural = _("exclusions from the rates")
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} excluded"

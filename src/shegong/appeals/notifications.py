@@ -16,6 +16,9 @@ SUPERVISED = "appeals.supervised"
 CLOSED = "appeals.closed"
 MERGED = "appeals.merged"
 UNIT_WITHDRAWN = "appeals.unit_withdrawn"
+SLA_WARNING = "appeals.sla_warning"
+SLA_REMINDER = "appeals.sla_reminder"
+SLA_URGE = "appeals.sla_urge"
 
 
 def register_templates() -> None:
@@ -44,4 +47,18 @@ def register_templates() -> None:
     )
     notify.register_template(
         UNIT_WITHDRAWN, _("Appeal {number} was withdrawn by the worker; no further handling is needed.")
+    )
+    notify.register_template(
+        SLA_WARNING, _("Appeal {number}: the clock '{clock}' runs out at {due}; most of the time is used up.")
+    )
+    notify.register_template(
+        SLA_REMINDER,
+        _("Appeal {number}: the clock '{clock}' ran out at {due}; it is overdue. Please act now."),
+    )
+    notify.register_template(
+        SLA_URGE,
+        _(
+            "Urgent notice: appeal {number} with {unit} is overdue (the clock '{clock}' ran out at {due}). "
+            "Please see that it is handled."
+        ),
     )

@@ -242,6 +242,7 @@ SHEGONG_API_ROUTERS = [
     ("/v1/accounts", "shegong.accounts.api.router"),
     ("/v1/audit", "shegong.core.audit_api.router"),
     ("/v1/stations", "shegong.stations.api.router"),
+    ("/v1/appeals", "shegong.appeals.api.router"),
 ]
 
 # --- Notifications (shegong.core.notify) -----------------------------------------------------------------

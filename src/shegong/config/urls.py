@@ -10,6 +10,7 @@ urlpatterns = [
     path("desk/audit/", include("shegong.core.urls")),
     path("desk/units/", include("shegong.divisions.urls")),
     path("h5/", include("shegong.web.h5_urls")),
+    path("", include("shegong.appeals.urls")),  # /h5/appeals/… and /desk/appeals/…
     path("dashboard/", include("shegong.web.dashboard_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

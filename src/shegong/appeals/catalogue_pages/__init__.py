@@ -1,0 +1,1 @@
+"""catalogue_pages pages of the appeals module."""

@@ -1,0 +1,1 @@
+"""desk pages of the appeals module."""

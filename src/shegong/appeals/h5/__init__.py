@@ -1,0 +1,1 @@
+"""h5 pages of the appeals module."""
