@@ -7,6 +7,7 @@ from django.urls import include, path
 app_name = "appeals"
 urlpatterns = [
     path("h5/appeals/", include("shegong.appeals.h5.urls")),
+    path("desk/appeals/files/", include("shegong.appeals.files.urls")),
     path("desk/appeals/catalogue/", include("shegong.appeals.catalogue_pages.urls")),
     path("desk/appeals/indicators/", include("shegong.appeals.indicators.urls")),
     path("desk/appeals/", include("shegong.appeals.desk.urls")),

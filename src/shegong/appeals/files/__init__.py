@@ -1,0 +1,1 @@
+"""Serving appeal attachments to those allowed to see them."""
