@@ -57,6 +57,15 @@ def appeals_visible_to(
     return qs.select_related("category", "unit", "division")
 
 
+def appeals_filed_by(*, user: Any) -> ScopedQuerySet[Appeal]:
+    """Appeals a platform enterprise's API account filed, inside the divisions where it still holds the
+    file permission (a partner sees its own filings, never other appeals of the division)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Appeal.objects.visible_to(None, AppealsPerm.FILE)  # nothing
+    qs = Appeal.objects.visible_to(user, AppealsPerm.FILE).filter(filed_by=user)
+    return qs.select_related("category", "unit", "division")
+
+
 def appeal_timeline(*, appeal: Appeal, public_only: bool = False) -> list[AppealEvent]:
     """The appeal's events in order; `public_only` for the worker's view."""
     qs = appeal.events.select_related("actor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -42,10 +42,14 @@ def appeal_submit(
     lng: Decimal | None = None,
     anonymous: bool = False,
     actor_label: str = c.WORKER,
+    filed_by: Any = None,
+    source_ref: str = "",
 ) -> Appeal:
     """File an appeal (待受理). `actor=None`: the worker (phone verified by the caller) or a platform's
     API token named in `actor_label`; a staff actor (hotline operator) needs the intake permission over
-    the division. The worker gets the tracking number by SMS."""
+    the division. `filed_by` is the account that filed it for the worker (a platform's API account needs
+    the file or intake permission over the division) and `source_ref` that caller's own reference. The
+    worker gets the tracking number by SMS."""
     appeal = Appeal(
         text=(text or "").strip(),
         division=division,
@@ -60,11 +64,17 @@ def appeal_submit(
         lat=lat,
         lng=lng,
         anonymous=anonymous,
+        filed_by=filed_by,
+        source_ref=(source_ref or "").strip(),
         state=State.SUBMITTED,
         submitted_at=timezone.now(),
     )
     if actor is not None:
         c.require(actor, AppealsPerm.INTAKE, appeal)
+    if filed_by is not None and not (
+        has_perm_on(filed_by, AppealsPerm.FILE, appeal) or has_perm_on(filed_by, AppealsPerm.INTAKE, appeal)
+    ):
+        raise PermissionDenied
     if category is not None and not category.is_active:
         raise ValidationError({"category": gettext("This category is no longer in use.")})
     appeal.full_clean(exclude=["tracking_no"])
