@@ -85,7 +85,9 @@ class StaffSessionAuth(SessionAuth):
         return None
 
 
-AUTH: list[APIKeyCookie | HttpBearer] = [StaffSessionAuth(csrf=True), BearerTokenAuth()]
+# The bearer token first: the session authenticator checks CSRF before it looks at the session, and a
+# system sending a token has no CSRF cookie (a forged browser request cannot set Authorization).
+AUTH: list[APIKeyCookie | HttpBearer] = [BearerTokenAuth(), StaffSessionAuth(csrf=True)]
 
 
 class Page(Schema, Generic[T]):
