@@ -25,6 +25,8 @@ class AppealsAction(models.TextChoices):
     CATEGORY_UPDATED = "appeals.category.updated", _("Appeal category changed")
     TIME_LIMIT_SET = "appeals.time_limit.set", _("Time limit set")
     DISPATCH_RULE_SET = "appeals.dispatch_rule.set", _("Dispatch rule set")
+    TIME_LIMIT_RESET = "appeals.time_limit.reset", _("Time limit reset to the inherited value")
+    DISPATCH_RULE_DEACTIVATED = "appeals.dispatch_rule.deactivated", _("Dispatch rule deactivated")
     ATTACHMENT_ADDED = "appeals.attachment.added", _("Photo attached to an appeal")
     SLA_WARNED = "appeals.sla.warned", _("Deadline warning sent")
     SLA_REMINDED = "appeals.sla.reminded", _("Overdue reminder sent")

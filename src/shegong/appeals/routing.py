@@ -11,6 +11,12 @@ from shegong.divisions.models import Division, Unit
 def route(*, division: Division, category: Category | None) -> Unit | None:
     """The responsible unit by the most specific active rule: the longest division prefix wins (nationwide
     rules last), and at the same prefix a rule for the category (or its parent) beats an 'any' rule."""
+    rule = route_rule(division=division, category=category)
+    return rule.unit if rule is not None else None
+
+
+def route_rule(*, division: Division, category: Category | None) -> DispatchRule | None:
+    """The rule `route()` follows (the catalogue pages show it: "which rule sent it there")."""
     categories: list[int] = []
     if category is not None:
         categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
@@ -21,7 +27,7 @@ def route(*, division: Division, category: Category | None) -> Unit | None:
     )
     code = division.code
     best: tuple[int, int] | None = None
-    chosen: Unit | None = None
+    chosen: DispatchRule | None = None
     for rule in rules:
         prefix = rule.division.prefix if rule.division is not None else ""
         if not code.startswith(prefix):
@@ -34,5 +40,5 @@ def route(*, division: Division, category: Category | None) -> Unit | None:
             specificity = 1  # the parent category's rule
         rank = (len(prefix), specificity)
         if best is None or rank > best:
-            best, chosen = rank, rule.unit
+            best, chosen = rank, rule
     return chosen
