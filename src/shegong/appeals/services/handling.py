@@ -183,7 +183,7 @@ def appeal_request_extension(
 
 @transaction.atomic
 def appeal_decide_extension(
-    *, request: ExtensionRequest, actor: Any, approve: bool, note: str = ""
+    *, request: ExtensionRequest, actor: Any, approve: bool, note: str = "", version: int | None = None
 ) -> ExtensionRequest:
     """A supervisor approves (the reply deadline moves by the requested working days; the worker is told) or
     refuses an extension request."""
@@ -192,7 +192,7 @@ def appeal_decide_extension(
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ExtensionStatus.PENDING:
         raise c.AppealConflict(gettext("This extension request has already been decided."))
-    c.check(appeal, c.DECIDE_EXTENSION)
+    c.check(appeal, c.DECIDE_EXTENSION, version=version)
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_by, request.decided_at = actor, timezone.now()
     request.decision_note = (note or "").strip()[:500]
