@@ -176,6 +176,15 @@ USE_TZ = True
 # Working day for SLA clocks (shegong.core.calendar).
 SHEGONG_WORKDAY_START = os.environ.get("SHEGONG_WORKDAY_START", "09:00")
 SHEGONG_WORKDAY_END = os.environ.get("SHEGONG_WORKDAY_END", "17:30")
+# SLA sweep (shegong.appeals.sla, docs/appeals-sla.md): warn when this share of a clock's span has passed;
+# after the deadline urge (催办) and supervise (督办) this long after it. Normal appeals count days, urgent
+# ones hours, each in the clock's own kind of time (working time, or calendar time for urgent minute/hour
+# limits).
+SHEGONG_SLA_WARN_PERCENT = env.get_int("SHEGONG_SLA_WARN_PERCENT", default=80)
+SHEGONG_SLA_URGE_AFTER_DAYS = env.get_int("SHEGONG_SLA_URGE_AFTER_DAYS", default=1)
+SHEGONG_SLA_SUPERVISE_AFTER_DAYS = env.get_int("SHEGONG_SLA_SUPERVISE_AFTER_DAYS", default=2)
+SHEGONG_SLA_URGENT_URGE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_URGE_AFTER_HOURS", default=2)
+SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS", default=4)
 
 # --- Static and media -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
