@@ -346,6 +346,26 @@ def test_revisit_clock_reminds_intake_and_a_week_unrated_closes(actors: Actors) 
     assert sweep_at(at(2026, 3, 23, 10, 1)).total == 0
 
 
+@pytest.mark.django_db
+def test_planning_queries_do_not_grow_with_the_number_of_appeals(actors: Actors) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    def planning_queries() -> tuple[int, int]:
+        with time_machine.travel(at(2026, 3, 16, 10, 0), tick=False), CaptureQueriesContext(connection) as q:
+            result = sla.sweep(dry_run=True)
+        return len(q.captured_queries), result.reminder
+
+    for _ in range(2):
+        signed_at(actors, at(2026, 3, 13, 10, 0))  # first contact due Monday 10:00
+    few, reminders = planning_queries()
+    assert reminders == 2
+    for _ in range(6):
+        signed_at(actors, at(2026, 3, 13, 10, 0))
+    many, reminders = planning_queries()
+    assert reminders == 8
+    assert many == few
+
+
 # --- worker job and command -----------------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ from shegong.core import audit, calendar, notify, permissions
 from shegong.divisions.codes import PREFIX_LENGTHS
 from shegong.divisions.models import Division
 
-__all__ = ["CLOSE_UNRATED", "Policy", "Step", "SweepResult", "plan", "sweep"]
+__all__ = ["CLOSE_UNRATED", "Policy", "Step", "SweepResult", "sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,17 +139,7 @@ class Policy:
     def from_settings(cls) -> Policy:
         default = cls()
         policy = cls(
-            warn_percent=getattr(settings, "SHEGONG_SLA_WARN_PERCENT", default.warn_percent),
-            urge_after_days=getattr(settings, "SHEGONG_SLA_URGE_AFTER_DAYS", default.urge_after_days),
-            supervise_after_days=getattr(
-                settings, "SHEGONG_SLA_SUPERVISE_AFTER_DAYS", default.supervise_after_days
-            ),
-            urgent_urge_after_hours=getattr(
-                settings, "SHEGONG_SLA_URGENT_URGE_AFTER_HOURS", default.urgent_urge_after_hours
-            ),
-            urgent_supervise_after_hours=getattr(
-                settings, "SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS", default.urgent_supervise_after_hours
-            ),
+            **{name: getattr(settings, key, getattr(default, name)) for name, key in _SETTINGS.items()}
         )
         if not 1 <= policy.warn_percent <= 99:
             raise ImproperlyConfigured("SHEGONG_SLA_WARN_PERCENT must be between 1 and 99")
@@ -169,6 +159,15 @@ class Policy:
         if urgency == Urgency.URGENT:
             return self.urgent_urge_after_hours, self.urgent_supervise_after_hours, False
         return self.urge_after_days, self.supervise_after_days, True
+
+
+_SETTINGS = {
+    "warn_percent": "SHEGONG_SLA_WARN_PERCENT",
+    "urge_after_days": "SHEGONG_SLA_URGE_AFTER_DAYS",
+    "supervise_after_days": "SHEGONG_SLA_SUPERVISE_AFTER_DAYS",
+    "urgent_urge_after_hours": "SHEGONG_SLA_URGENT_URGE_AFTER_HOURS",
+    "urgent_supervise_after_hours": "SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS",
+}
 
 
 def _later(moment: dt.datetime, amount: float, *, days: bool, working: bool) -> dt.datetime:
@@ -617,17 +616,10 @@ def _event_note(stage: str, clock: str, due: str) -> str:
 # --- entry points ---------------------------------------------------------------------------------------
 
 
-def plan(now: dt.datetime | None = None) -> list[Step]:
-    """What a sweep at `now` would do, without writing anything (the command's --dry-run)."""
-    now = now or timezone.now()
-    with translation.override(settings.LANGUAGE_CODE):
-        return _Sweep(now, Policy.from_settings()).plan()
-
-
 def sweep(now: dt.datetime | None = None, *, dry_run: bool = False) -> SweepResult:
     """Take every SLA step due at `now` (default: the current time); safe to run twice or concurrently.
-    Call it outside a transaction: each appeal is its own transaction, so one failure undoes only its
-    own steps."""
+    `dry_run`: only list and count the steps it would take. Call it outside a transaction: each appeal is
+    its own transaction, so one failure undoes only its own steps."""
     now = now or timezone.now()
     result = SweepResult()
     # Notes and message contexts are stored text: write them in the site language, whoever runs the sweep.
