@@ -77,7 +77,10 @@ def appeal_submit(
         raise PermissionDenied
     if category is not None and not category.is_active:
         raise ValidationError({"category": gettext("This category is no longer in use.")})
-    appeal.full_clean(exclude=["tracking_no"])
+    # The related rows arrive as loaded instances, and a new appeal (submitted, no unit, not merged)
+    # meets the state constraints by construction: re-checking them would cost five queries inside the
+    # transaction on the platforms' bulk filing path. Field values (text length, phone, choices) are checked.
+    appeal.full_clean(exclude=["tracking_no", "division", "category", "filed_by"], validate_constraints=False)
     for attempt in range(_TRACKING_TRIES):
         appeal.tracking_no = new_tracking_no()
         try:
