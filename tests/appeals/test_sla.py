@@ -242,6 +242,31 @@ def test_an_appeal_found_late_gets_one_step_per_sweep_with_the_full_delay(actors
 
 
 @pytest.mark.django_db
+def test_a_failing_appeal_writes_nothing_and_does_not_stop_the_others(
+    actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = dispatched_at(actors, at(2026, 3, 13, 16, 30))
+    fine = dispatched_at(actors, at(2026, 3, 13, 16, 30))
+    real = sla._Sweep.recipients
+
+    def recipients(self: Any, appeal: Appeal, step: sla.Step) -> list[str]:
+        if appeal.pk == broken.pk:
+            raise RuntimeError("outbox down")
+        return real(self, appeal, step)
+
+    monkeypatch.setattr(sla._Sweep, "recipients", recipients)
+    result = sweep_at(at(2026, 3, 16, 10, 0))
+    assert (result.reminder, result.failed) == (1, 1)
+    assert stages(fine) == [SlaStage.REMINDER]
+    assert stages(broken) == []  # the mark rolled back with the rest of the step
+    assert not AppealEvent.objects.filter(appeal=broken, action="sla_reminder").exists()
+
+    monkeypatch.setattr(sla._Sweep, "recipients", real)
+    assert sweep_at(at(2026, 3, 16, 10, 1)).reminder == 1  # the next sweep takes it
+    assert stages(broken) == [SlaStage.REMINDER]
+
+
+@pytest.mark.django_db
 def test_extension_moves_the_deadline_and_starts_afresh(actors: Actors) -> None:
     appeal = signed_at(actors, at(2026, 3, 16, 10, 0))
     s.appeal_record_contact(appeal=appeal, actor=actors.handler)
