@@ -77,12 +77,16 @@ def partner(world: World, division: Division | None = None) -> tuple[User, str]:
 
 
 def post(client: Client, url: str, body: Any, **headers: str) -> Any:
-    extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    """POST `body` as JSON; headers by their HTTP names (Idempotency-Key) or as WSGI keys (HTTP_…)."""
+    extra = {
+        k if k.startswith("HTTP_") else "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
+    }
     return client.post(url, json.dumps(body), content_type="application/json", **extra)
 
 
 def bearer(raw: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {raw}"}
+    """The Authorization header as the test client takes it: `client.get(url, **bearer(raw))`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def new_body(world: World, **fields: Any) -> dict[str, Any]:

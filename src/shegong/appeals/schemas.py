@@ -190,11 +190,12 @@ class AppealCreatedOut(Schema):
 
     @staticmethod
     def render(appeal: Appeal, *, base: str) -> dict[str, Any]:
+        """JSON-ready: the idempotency key row stores this body to replay it."""
         return {
             "tracking_no": appeal.tracking_no,
             "state": appeal.state,
             "state_label": str(State(appeal.state).label),
-            "submitted_at": appeal.submitted_at,
+            "submitted_at": appeal.submitted_at.isoformat(),
             "source_ref": appeal.source_ref,
             "links": links(base, appeal.tracking_no),
         }
