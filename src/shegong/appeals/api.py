@@ -23,7 +23,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from ninja import Query, Router
+from ninja.params import functions as param
 from ninja.responses import Status
 from ninja.security import APIKeyCookie
 
@@ -186,6 +187,32 @@ def _coordinate(value: Decimal | None) -> Decimal | None:
     return value.quantize(COORD_STEP) if value is not None else None
 
 
+@dataclass(frozen=True)
+class _Filing:
+    """Who files, as the create endpoint sees it."""
+
+    scope: str  # of the idempotency keys: one account's, or one phone's
+    filer: Any  # the platform (or intake) account; None for the worker's own filing
+    channel: str
+    phone: str
+    actor_label: str
+    prefixes: list[str]  # where the account may file
+
+
+def _filing(request: HttpRequest, payload: AppealIn) -> _Filing:
+    who = request.auth  # type: ignore[attr-defined]
+    if isinstance(who, Worker):
+        key = pii.blind_index(pii.PIIKind.PHONE, who.phone)
+        return _Filing(f"appeals.create:phone:{key}", None, Channel.H5, who.phone, common.WORKER, [])
+    prefixes = prefixes_for(who, AppealsPerm.FILE) + prefixes_for(who, AppealsPerm.INTAKE)
+    if not prefixes:
+        raise PermissionDenied
+    phone = (payload.phone or "").strip()
+    if not phone:
+        raise ValidationError({"phone": _("Give the worker's mobile number.")})
+    return _Filing(f"appeals.create:user:{who.pk}", who, Channel.API, phone, who.get_username(), prefixes)
+
+
 @router.post(
     "",
     url_name="appeals",
@@ -196,7 +223,7 @@ def _coordinate(value: Decimal | None) -> Decimal | None:
 def create_appeal(
     request: HttpRequest,
     payload: AppealIn,
-    idempotency_key: str = Header(
+    idempotency_key: str = param.Header(
         ...,
         alias="Idempotency-Key",
         description="Required. A retry with the same key and body returns the first answer; the same key "
@@ -206,23 +233,12 @@ def create_appeal(
     """With a bearer token: channel `api`, filed by the token's account, which needs the file (or intake)
     permission over the division (outside it: 403). With a verified-phone browser session: channel `h5`,
     the session's phone. Answers 201 with the tracking number."""
-    who = request.auth  # type: ignore[attr-defined]
-    if isinstance(who, Worker):
-        scope = "appeals.create:phone:" + pii.blind_index(pii.PIIKind.PHONE, who.phone)
-        filer, channel, phone, actor_label = None, Channel.H5, who.phone, common.WORKER
-    else:
-        prefixes = prefixes_for(who, AppealsPerm.FILE) + prefixes_for(who, AppealsPerm.INTAKE)
-        if not prefixes:
-            raise PermissionDenied
-        scope = f"appeals.create:user:{who.pk}"
-        filer, channel, phone, actor_label = who, Channel.API, payload.phone, who.get_username()
-        if not (phone or "").strip():
-            raise ValidationError({"phone": _("Give the worker's mobile number.")})
+    filing = _filing(request, payload)
     if (payload.lat is None) != (payload.lng is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
     # Read before the transaction: the insert's transaction stays short.
     division = _division(payload.division)
-    if filer is not None and not covers(prefixes, division.code):
+    if filing.filer is not None and not covers(filing.prefixes, division.code):
         raise PermissionDenied
     category = _category(payload.category)
     base = _base(request)
@@ -230,15 +246,15 @@ def create_appeal(
     def effect() -> tuple[int, Any]:
         appeal = services.appeal_submit(
             actor=None,  # a platform account is not staff: it is named in actor_label and filed_by
-            actor_label=actor_label,
-            filed_by=filer,
-            source_ref=payload.source_ref if filer is not None else "",
+            actor_label=filing.actor_label,
+            filed_by=filing.filer,
+            source_ref=payload.source_ref if filing.filer is not None else "",
             text=payload.text,
             division=division,
-            phone=phone or "",
+            phone=filing.phone,
             appeal_type=payload.appeal_type.value,
             worker_type=payload.worker_type.value,
-            channel=channel,
+            channel=filing.channel,
             category=category,
             platform=payload.platform,
             address=payload.address,
@@ -249,7 +265,7 @@ def create_appeal(
         return 201, AppealCreatedOut.render(appeal, base=base)
 
     result = run_idempotent(
-        scope=scope, key=idempotency_key, payload=payload.model_dump(mode="json"), effect=effect
+        scope=filing.scope, key=idempotency_key, payload=payload.model_dump(mode="json"), effect=effect
     )
     return Status(result.status_code, result.body)
 
