@@ -706,3 +706,59 @@ def test_unit_picker_follows_the_division(world: World, client: Client) -> None:
     assert "青秀区社会工作部" not in html
     html = client.get(f"{BASE}/rules/units/", {"division": "450103"}).content.decode()
     assert "青秀区社会工作部" not in html
+
+
+# --- query counts: list pages do not grow with their rows --------------------------------------------------
+def _queries(client: Client, url: str, **params: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_pages_use_a_fixed_number_of_queries(world: World, client: Client) -> None:
+    admin = _login(client, world.nationwide(Role.PLATFORM_ADMIN))
+    wage = Category.objects.get(code="WAGE")
+    _rule(world.home, world.home_unit, wage)
+    client.get(f"{BASE}/rules/")  # warm the per-process caches (calendar, nav)
+    few = {
+        "rules": _queries(client, f"{BASE}/rules/"),
+        "categories": _queries(client, f"{BASE}/categories/"),
+        "limits": _queries(client, f"{BASE}/time-limits/", category=wage.pk),
+        "divisions": _queries(client, f"{BASE}/rules/divisions/", division="2101"),
+    }
+    for n in range(10):
+        child = catalogue.category_create(actor=admin, parent=wage, code=f"WAGE_{n}", name=f"子类{n}")
+        division = Division.objects.create(
+            code=f"210105001{n + 100:03d}", name=f"社区{n}", level=12, parent=world.home_street
+        )
+        _rule(division, _unit(division, f"居委会{n}"), child)
+    many = {
+        "rules": _queries(client, f"{BASE}/rules/"),
+        "categories": _queries(client, f"{BASE}/categories/"),
+        "limits": _queries(client, f"{BASE}/time-limits/", category=wage.pk),
+        "divisions": _queries(client, f"{BASE}/rules/divisions/", division="2101"),
+    }
+    assert many == few
+
+
+def test_unit_lists_are_capped_and_searchable(world: World, client: Client, monkeypatch: Any) -> None:
+    from shegong.appeals.catalogue_pages import rule_forms
+
+    monkeypatch.setattr(rule_forms, "MAX_UNIT_OPTIONS", 2)
+    for name in ("区人社局", "区交通局", "区市场监管局"):
+        _unit(world.home, name)
+    rule = _rule(world.home, world.home_unit)
+    _login(client, world.user(Role.PLATFORM_ADMIN, world.home))
+    html = client.get(f"{BASE}/rules/{rule.pk}/replace/").content.decode()
+    assert html.count("<option") == 3  # the empty choice and two units
+    assert "Only the first 2 units are listed" in html
+    html = client.get(f"{BASE}/rules/{rule.pk}/replace/", {"unit_q": "交通"}).content.decode()
+    assert "区交通局" in html
+    assert "区人社局" not in html
+    # a unit beyond the cap is still accepted: the cap only shortens the list
+    market = Unit.all_objects.get(name="区市场监管局")
+    assert client.post(f"{BASE}/rules/{rule.pk}/replace/", {"unit": market.pk}).status_code == 302
+    assert route(division=world.home, category=None) == market

@@ -57,6 +57,10 @@ class CatalogueForm(forms.Form):
 class CategoryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """Categories as a two-level list: second-level ones indented under their parent."""
 
+    default_error_messages = {
+        "invalid_choice": _("Choose a category from the list."),
+    }
+
     def label_from_instance(self, obj: Category) -> str:
         label = f"{obj.name}（{obj.code}）"
         if obj.parent_id is not None:

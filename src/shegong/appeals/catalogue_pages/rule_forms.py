@@ -70,17 +70,28 @@ class DivisionPickerField(forms.CharField):
         return resolve_division(user=self.user, text=text)
 
 
+def unit_label(unit: Unit) -> str:
+    return f"{unit.name}（{unit.division.name}）"
+
+
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    default_error_messages = {
+        "invalid_choice": _("Choose an active unit within your jurisdiction."),
+    }
+
     def label_from_instance(self, obj: Unit) -> str:
-        return f"{obj.name}（{obj.division.name}）"
+        return unit_label(obj)
 
 
-def unit_options(*, user: Any, division: Division | None) -> list[tuple[Any, str]]:
-    """The unit <select>'s options for a rule in `division` (capped; the field accepts any unit in scope
-    and the service checks it lies in the division)."""
+def unit_options(*, user: Any, division: Division | None, q: str = "") -> tuple[list[tuple[Any, str]], bool]:
+    """The unit <select>'s options for a rule in `division` whose name contains `q`, and whether the list
+    was cut at MAX_UNIT_OPTIONS (the field accepts any unit in scope; the service checks the division)."""
     units: QuerySet[Unit] = selectors.rule_units(user=user, division=division)
-    field = UnitChoiceField(queryset=units)
-    return [("", "---------")] + [(u.pk, field.label_from_instance(u)) for u in units[:MAX_UNIT_OPTIONS]]
+    if q.strip():
+        units = units.filter(name__icontains=q.strip())
+    found = list(units[: MAX_UNIT_OPTIONS + 1])
+    options = [("", "---------")] + [(u.pk, unit_label(u)) for u in found[:MAX_UNIT_OPTIONS]]
+    return options, len(found) > MAX_UNIT_OPTIONS
 
 
 def _division_widget_attrs(search_url: str) -> dict[str, str]:
@@ -113,6 +124,7 @@ class RuleForm(CatalogueForm):
         required=False,
         empty_label=_("Any category"),
         help_text=_("A first-level category's rule also covers its second-level categories."),
+        error_messages={"invalid_choice": _("Choose an active category; retired ones get no new rules.")},
     )
     unit = UnitChoiceField(label=_("Responsible unit"), queryset=Unit.all_objects.none())
 
@@ -127,7 +139,11 @@ class RuleForm(CatalogueForm):
         self.fields["category"].queryset = category_choices_queryset(active_only=True)  # type: ignore[attr-defined]
         unit_field = self.fields["unit"]
         unit_field.queryset = selectors.rule_units(user=user, division=None)  # type: ignore[attr-defined]
-        unit_field.widget.choices = unit_options(user=user, division=self._typed_division())
+        unit_field.widget.choices, cut = unit_options(user=user, division=self._typed_division())
+        if cut:
+            unit_field.help_text = _(
+                "Only the first {n} units are listed; choose the division first to narrow the list."
+            ).format(n=MAX_UNIT_OPTIONS)
         # the unit list follows the division: htmx reloads the options when the division changes
         unit_field.widget.attrs.update(
             {
@@ -163,11 +179,18 @@ class RuleReplaceForm(CatalogueForm):
 
     unit = UnitChoiceField(label=_("New responsible unit"), queryset=Unit.all_objects.none())
 
-    def __init__(self, *args: Any, user: Any, division: Division | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, division: Division | None, unit_q: str = "", **kwargs: Any
+    ) -> None:
+        """`unit_q` narrows the listed units by name (the replace page's search box)."""
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
         unit_field.queryset = selectors.rule_units(user=user, division=division)  # type: ignore[attr-defined]
-        unit_field.widget.choices = unit_options(user=user, division=division)
+        unit_field.widget.choices, cut = unit_options(user=user, division=division, q=unit_q)
+        if cut:
+            unit_field.help_text = _(
+                "Only the first {n} units are listed; search by name to narrow the list."
+            ).format(n=MAX_UNIT_OPTIONS)
 
 
 class PreviewForm(CatalogueForm):

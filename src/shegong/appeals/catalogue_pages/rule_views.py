@@ -90,7 +90,8 @@ def rule_replace(request: HttpRequest, pk: int) -> HttpResponse:
     if not rule.is_active:
         messages.info(request, _("This rule is no longer active; add a new one instead."))
         return redirect(LIST)
-    form = RuleReplaceForm(request.POST or None, user=request.user, division=rule.division)
+    unit_q = request.GET.get("unit_q", "")[:100]
+    form = RuleReplaceForm(request.POST or None, user=request.user, division=rule.division, unit_q=unit_q)
     if request.method == "POST" and form.is_valid():
         try:
             new = catalogue.dispatch_rule_set(
@@ -105,7 +106,7 @@ def rule_replace(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Rule replaced: {rule}.").format(rule=_describe(new)))
             return redirect(LIST)
-    return render(request, "appeals/catalogue/rule_form.html", {"form": form, "rule": rule})
+    return render(request, "appeals/catalogue/rule_form.html", {"form": form, "rule": rule, "unit_q": unit_q})
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,7 +180,7 @@ def unit_options_view(request: HttpRequest) -> HttpResponse:
             division = resolve_division(user=request.user, text=text)
         except ValidationError:
             division = None
-    options = unit_options(user=request.user, division=division)
+    options, _cut = unit_options(user=request.user, division=division)
     return render(
         request,
         "appeals/catalogue/_unit_options.html",
