@@ -5,46 +5,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db import models
-from django.test import Client
-
 from shegong.accounts.choices import Role
-from shegong.accounts.models import Grant
 from shegong.appeals import services as s
 from shegong.appeals.choices import State
-from shegong.appeals.models import Appeal, AppealEvent, ExtensionRequest, ReturnRecord, Supervision
-from tests.appeals.test_api_support import BASE, appeal_in, unit_for
-from tests.support.scoped import ScopedEndpointSuite
+from shegong.appeals.models import Appeal
+from tests.appeals.test_api_support import BASE, AppealSuite, appeal_in, unit_for
 from tests.support.world import World
-
-WRITES = (Appeal, AppealEvent, ReturnRecord, ExtensionRequest, Supervision)
-
-
-class AppealSuite(ScopedEndpointSuite):
-    """An appeal in `state` in the suite's division; a handler role gets the unit of its division."""
-
-    state: ClassVar[str] = State.SUBMITTED
-    allowed_role = Role.INTAKE
-    forbidden_role = Role.VOLUNTEER  # no appeals permission anywhere
-    watched_models: ClassVar[tuple[type[models.Model], ...]] = WRITES
-
-    def make_object(self, world: World, division: Any) -> Appeal:
-        self.world = world
-        return appeal_in(world, division, self.state)
-
-    def url(self, obj: Any) -> str:
-        return f"{BASE}/{obj.tracking_no}"
-
-    def marker(self, obj: Any) -> str:
-        return str(obj.tracking_no)
-
-    def login(self, client: Client, user: Any) -> Client:
-        # A unit's handler works for a unit: give the suite's handler the unit of its grant's county.
-        Grant.objects.filter(user=user, role=Role.HANDLER, unit__isnull=True).update(
-            unit=self.world.home_unit
-        )
-        user.invalidate_grant_cache()
-        return super().login(client, user)
 
 
 class TestRead(AppealSuite):

@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 from importlib import import_module
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
+from django.db import models
 from django.test import Client
 
 from shegong.accounts import services as account_services
 from shegong.accounts.choices import Role
-from shegong.accounts.models import User
+from shegong.accounts.models import Grant, User
 from shegong.appeals import services as s
 from shegong.appeals.choices import AppealType, Channel, Satisfaction, State, WorkerType
-from shegong.appeals.models import Appeal
+from shegong.appeals.models import Appeal, AppealEvent, ExtensionRequest, ReturnRecord, Supervision
 from shegong.appeals.verified import mark_verified
 from shegong.divisions.models import Division, Unit
+from tests.support.scoped import ScopedEndpointSuite
 from tests.support.world import World
 
 BASE = "/api/v1/appeals"
@@ -113,3 +115,33 @@ def verified_client(phone: str = PHONE) -> Client:
     client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
     client.cookies[settings.CSRF_COOKIE_NAME] = CSRF
     return client
+
+
+WRITES = (Appeal, AppealEvent, ReturnRecord, ExtensionRequest, Supervision)
+
+
+class AppealSuite(ScopedEndpointSuite):
+    """An appeal in `state` in the suite's division; a handler role gets the unit of its division."""
+
+    state: ClassVar[str] = State.SUBMITTED
+    allowed_role = Role.INTAKE
+    forbidden_role = Role.VOLUNTEER  # no appeals permission anywhere
+    watched_models: ClassVar[tuple[type[models.Model], ...]] = WRITES
+
+    def make_object(self, world: World, division: Any) -> Appeal:
+        self.world = world
+        return appeal_in(world, division, self.state)
+
+    def url(self, obj: Any) -> str:
+        return f"{BASE}/{obj.tracking_no}"
+
+    def marker(self, obj: Any) -> str:
+        return str(obj.tracking_no)
+
+    def login(self, client: Client, user: Any) -> Client:
+        # A unit's handler works for a unit: give the suite's handler the unit of its grant's county.
+        Grant.objects.filter(user=user, role=Role.HANDLER, unit__isnull=True).update(
+            unit=self.world.home_unit
+        )
+        user.invalidate_grant_cache()
+        return super().login(client, user)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, UploadedFile
 from ninja.params import functions as param
 from ninja.responses import Status
 from ninja.security import APIKeyCookie
@@ -39,6 +39,7 @@ from shegong.appeals.schemas import (
     AppealListItemOut,
     AppealListQuery,
     AppealOut,
+    AttachmentOut,
     CategoryOut,
     ContactIn,
     DispatchIn,
@@ -57,6 +58,7 @@ from shegong.appeals.schemas import (
 )
 from shegong.appeals.selectors import appeal_timeline, appeals_filed_by, appeals_visible_to
 from shegong.appeals.services import common
+from shegong.appeals.services.attachments import attachment_add
 from shegong.appeals.tracking import normalise_tracking_no
 from shegong.appeals.verified import my_appeals_q, verified_phone
 from shegong.core import pii
@@ -223,12 +225,14 @@ def _filing(request: HttpRequest, payload: AppealIn) -> _Filing:
 def create_appeal(
     request: HttpRequest,
     payload: AppealIn,
-    idempotency_key: str = param.Header(
-        ...,
-        alias="Idempotency-Key",
-        description="Required. A retry with the same key and body returns the first answer; the same key "
-        "with another body is a 422.",
-    ),
+    idempotency_key: Annotated[
+        str,
+        param.Header(
+            alias="Idempotency-Key",
+            description="Required. A retry with the same key and body returns the first answer; the same "
+            "key with another body is a 422.",
+        ),
+    ],
 ) -> Status[Any]:
     """With a bearer token: channel `api`, filed by the token's account, which needs the file (or intake)
     permission over the division (outside it: 403). With a verified-phone browser session: channel `h5`,
@@ -530,3 +534,28 @@ def rate(request: HttpRequest, tracking_no: str, payload: RateIn) -> dict[str, A
         version=payload.version,
     )
     return _after(request, appeal)
+
+
+# --- photos ------------------------------------------------------------------------------------------------
+@router.post(
+    "/{tracking_no}/attachments",
+    auth=[TOKEN, STAFF, WORKER],
+    response={201: AttachmentOut},
+    summary="Attach a photo (multipart; JPEG, PNG or WebP; at most 5 per appeal)",
+)
+def add_attachment(
+    request: HttpRequest,
+    tracking_no: str,
+    file: Annotated[UploadedFile, param.File(description="The photo")],
+    keep_location: Annotated[
+        bool, param.Form(description="Keep the photo's GPS position (stripped by default)")
+    ] = False,
+) -> Status[Any]:
+    """The worker's session, intake over the appeal's division, or the handler of the unit it is with,
+    while the appeal is open. The photo is checked and re-encoded without its metadata; a bad photo or a
+    sixth one is a 422, a closed appeal a 409."""
+    appeal = _get(request, tracking_no)
+    attachment = attachment_add(
+        appeal=appeal, upload=file, actor=_actor(request), keep_location=keep_location
+    )
+    return Status(201, AttachmentOut.render(attachment))

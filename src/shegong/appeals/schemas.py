@@ -25,7 +25,7 @@ from shegong.appeals.choices import (
     WorkerType,
 )
 from shegong.appeals.filtering import Queue
-from shegong.appeals.models import Appeal, AppealEvent, Category, ExtensionRequest
+from shegong.appeals.models import Appeal, AppealEvent, Attachment, Category, ExtensionRequest
 from shegong.appeals.services import common as c
 from shegong.core import pii
 
@@ -405,4 +405,26 @@ class EventOut(Schema):
             "note": event.note,
             "public": event.public,
             "actor": event.actor_label if staff else None,
+        }
+
+
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int = Field(description="Bytes, after re-encoding (metadata stripped)")
+    width: int
+    height: int
+    location_kept: bool
+    uploaded_at: dt.datetime
+
+    @staticmethod
+    def render(attachment: Attachment) -> dict[str, Any]:
+        return {
+            "id": attachment.pk,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "width": attachment.width,
+            "height": attachment.height,
+            "location_kept": attachment.location_kept,
+            "uploaded_at": attachment.uploaded_at,
         }
