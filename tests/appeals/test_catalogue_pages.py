@@ -3,6 +3,7 @@ with the services added for them (retire/reactivate, reset a time limit, deactiv
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -108,7 +109,7 @@ def test_scoped_post_really_writes(world: World, client: Client) -> None:
 # --- categories --------------------------------------------------------------------------------------------
 def test_category_tree_lists_levels_and_counts_rules_in_scope(world: World, client: Client) -> None:
     wage = Category.objects.get(code="WAGE")
-    arrears = Category.objects.create(code="WAGE_ARREARS", name="欠薪", parent=wage)
+    Category.objects.create(code="WAGE_ARREARS", name="欠薪", parent=wage)
     _rule(world.home, world.home_unit, wage)
     _rule(world.away, world.away_unit, wage)  # another province: not counted for a county admin
     _login(client, world.user(Role.PLATFORM_ADMIN, world.home))
@@ -125,7 +126,6 @@ def test_category_tree_lists_levels_and_counts_rules_in_scope(world: World, clie
     # read-only for a county admin: categories apply nationwide
     assert 'data-testid="read-only-note"' in html
     assert "category-edit" not in html
-    assert arrears.pk
 
 
 def test_nationwide_admin_adds_a_second_level_category(world: World, client: Client) -> None:
@@ -254,7 +254,7 @@ def test_only_nationwide_admins_change_categories_and_limits(
 
 
 def test_catalogue_pages_need_the_permission_somewhere(world: World, client: Client) -> None:
-    rule = _rule(world.home, world.home_unit)
+    _rule(world.home, world.home_unit)
     for path in ("categories/", "time-limits/", "rules/", "rules/new/", "rules/preview/", "rules/divisions/"):
         client.logout()
         assert client.get(f"{BASE}/{path}").status_code == 302  # anonymous → login
@@ -262,7 +262,6 @@ def test_catalogue_pages_need_the_permission_somewhere(world: World, client: Cli
         assert client.get(f"{BASE}/{path}").status_code == 403
         _login(client, world.user(Role.PLATFORM_ADMIN))
         assert client.get(f"{BASE}/{path}").status_code == 200
-    assert rule.is_active
 
 
 def test_unknown_category_is_404(world: World, client: Client) -> None:
@@ -276,8 +275,6 @@ def test_unknown_category_is_404(world: World, client: Client) -> None:
 
 # --- time limits -------------------------------------------------------------------------------------------
 def _cells(html: str) -> dict[tuple[str, str], str]:
-    import re
-
     found = re.findall(r'data-clock="(\w+)" data-urgency="(\w+)" data-source="(\w+)"', html)
     return {(clock, urgency): source for clock, urgency, source in found}
 
@@ -649,8 +646,6 @@ def test_preview_matches_route(world: World, client: Client) -> None:
         _rule(world.home_street, street_office, arrears),
     ]
     _login(client, world.user(Role.PLATFORM_ADMIN, world.home))
-    import re
-
     for division in (world.home, world.home_street, world.home_community):
         for category in (None, wage, arrears, Category.objects.get(code="ACCESS")):
             html = client.get(

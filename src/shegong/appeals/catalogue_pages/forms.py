@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -72,9 +74,6 @@ class CategoryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 def category_choices_queryset(*, active_only: bool) -> Any:
     """Parents before their children: order by the parent's order (or the category's own for a parent)."""
-    from django.db.models import F
-    from django.db.models.functions import Coalesce
-
     qs = Category.objects.all()
     if active_only:
         qs = qs.filter(is_active=True)
