@@ -97,3 +97,18 @@ def test_dispatch_rule_replaces_the_previous_one_within_scope(actors: Actors) ->
     assert DispatchRule.objects.count() == 2
     appeal = actors.appeal_in(State.ACCEPTED)
     assert s.appeal_dispatch(appeal=appeal, actor=actors.intake).unit == other
+
+
+def test_a_rule_names_a_unit_on_its_line_of_the_tree(actors: Actors) -> None:
+    world = actors.world
+    admin = world.user(Role.PLATFORM_ADMIN, world.home)
+    # a street rule may send to the district's unit (a level above) ...
+    rule = catalogue.dispatch_rule_set(
+        actor=admin, division=world.home_street, category=None, unit=world.home_unit
+    )
+    assert s.route(division=world.home_community, category=None) == world.home_unit
+    assert rule.division_id == world.home_street.code
+    # ... but not to a unit of another province
+    with pytest.raises(ValidationError) as excinfo:
+        catalogue.dispatch_rule_set(actor=admin, division=world.home, category=None, unit=world.away_unit)
+    assert "unit" in excinfo.value.message_dict

@@ -508,13 +508,7 @@ def test_add_rule_refuses_bad_input_and_writes_nothing(world: World, client: Cli
     street_office = _unit(world.home_street, "测试街道办事处")
     _rule(world.home_street, street_office)
 
-    # a unit outside the rule's division: the county's unit for a street rule, another province's unit
-    html = _post_rule(client, division="210105001", category="", unit=world.home_unit.pk)
-    assert 'data-testid="field-error-unit"' in html
-    assert (
-        "Choose a unit within the rule&#x27;s division" in html
-        or "Choose a unit within the rule's division" in html
-    )
+    # a unit off the rule's line of the tree: another province's unit
     html = _post_rule(client, division="210105", category="", unit=world.away_unit.pk)
     assert 'data-testid="field-error-unit"' in html
     # an inactive unit
@@ -757,3 +751,15 @@ def test_unit_lists_are_capped_and_searchable(world: World, client: Client, monk
     market = Unit.all_objects.get(name="区市场监管局")
     assert client.post(f"{BASE}/rules/{rule.pk}/replace/", {"unit": market.pk}).status_code == 302
     assert route(division=world.home, category=None) == market
+
+
+def test_a_street_rule_may_name_the_districts_unit(world: World, client: Client) -> None:
+    # wage appeals of one street go to the district's labour inspection: a unit above the rule's division
+    _login(client, world.user(Role.PLATFORM_ADMIN, world.home))
+    response = client.post(
+        f"{BASE}/rules/new/", {"division": "210105001", "category": "", "unit": world.home_unit.pk}
+    )
+    assert response.status_code == 302
+    assert DispatchRule.objects.filter(
+        division_id=world.home_street.code, unit=world.home_unit, is_active=True
+    ).exists()

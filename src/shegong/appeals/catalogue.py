@@ -179,13 +179,16 @@ def dispatch_rule_set(
 ) -> DispatchRule:
     """Point (division subtree × category) at `unit`; the rule it replaces is kept, inactive, for history.
 
-    The unit must lie inside the rule's division subtree (a nationwide rule may name any unit). `replaces`
-    says what the caller saw: None ("add", refused when an active rule exists) or the rule being replaced
-    (a ConflictError when someone else changed it meanwhile); left out, any active rule is replaced."""
+    The unit must lie on the rule's line of the tree: inside its division subtree, or at a level above it
+    (a street's wage appeals go to the district's labour inspection); a nationwide rule may name any unit.
+    `replaces` says what the caller saw: None ("add", refused when an active rule exists) or the rule being
+    replaced (a ConflictError when someone else changed it meanwhile); left out, any active rule goes."""
     _require_over(actor, division)
     if not unit.is_active:
         raise ValidationError({"unit": gettext("This unit is no longer active.")})
-    if division is not None and not unit.division_id.startswith(division.prefix):
+    if division is not None and not (
+        unit.division_id.startswith(division.prefix) or division.code.startswith(unit.division.prefix)
+    ):
         raise ValidationError(
             {"unit": gettext("Choose a unit within the rule's division ({name}).").format(name=division.name)}
         )
