@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.appeals.choices import AppealsPerm
 from shegong.appeals.indicators import compute, export, selectors, services
-from shegong.appeals.indicators.forms import ExclusionForm, IndicatorFilterForm, LiftForm
+from shegong.appeals.indicators.forms import ExclusionForm, IndicatorFilterForm, LiftForm, PeriodChoice
 from shegong.appeals.models import RateExclusion
 from shegong.appeals.services import AppealConflict
 from shegong.core import permissions
@@ -38,6 +38,15 @@ def _default_group(user: Any) -> str:
     if grants and all(g.unit_id for g in grants):
         return compute.Grouping.UNIT
     return compute.Grouping.DIVISION
+
+
+def _filter_form(request: HttpRequest) -> IndicatorFilterForm:
+    """The GET filter with the defaults filled in, so that the pickers show what the report uses."""
+    default_group = _default_group(request.user)
+    data = request.GET.copy()
+    data.setdefault("period", PeriodChoice.THIS_MONTH)
+    data.setdefault("group", default_group)
+    return IndicatorFilterForm(data, default_group=default_group)
 
 
 def _headers(report: compute.IndicatorReport, sort: str) -> list[dict[str, str]]:
@@ -93,7 +102,7 @@ def _report_context(request: HttpRequest, form: IndicatorFilterForm) -> dict[str
 @login_required
 def indicators(request: HttpRequest) -> HttpResponse:
     require_any_scope(request.user, AppealsPerm.VIEW)
-    form = IndicatorFilterForm(request.GET, default_group=_default_group(request.user))
+    form = _filter_form(request)
     return render(request, "appeals/indicators/report.html", _report_context(request, form))
 
 
@@ -101,7 +110,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
 @login_required
 def indicators_export(request: HttpRequest) -> HttpResponseBase:
     require_any_scope(request.user, AppealsPerm.VIEW)
-    form = IndicatorFilterForm(request.GET, default_group=_default_group(request.user))
+    form = _filter_form(request)
     context = _report_context(request, form)
     report = context["report"]
     if report is None:
