@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 
 from shegong.accounts.choices import Role
 from shegong.appeals.audit_actions import AppealsAction
@@ -92,3 +96,30 @@ def test_lifting_needs_the_permission_and_a_reason(actors: Actors) -> None:
     with pytest.raises(ValidationError):
         exclusion_lift(exclusion=exclusion, actor=actors.leader, reason=" ")
     assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_reviewers_exclude_at_once_and_one_wins(actors: Actors) -> None:
+    appeal = actors.appeal_in(State.CLOSED)
+    second = actors.world.user(Role.LEADER, actors.world.home)
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def run(i: int, user: Any) -> None:
+        try:
+            barrier.wait()
+            results[i] = exclusion_add(appeal=appeal, actor=user, reason=f"无理诉求 {i}")
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate((actors.leader, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(isinstance(r, RateExclusion) for r in results) == 1, results
+    assert sum(isinstance(r, AppealConflict) for r in results) == 1, results
+    assert AuditEvent.objects.filter(action=AppealsAction.EXCLUDED).count() == 1

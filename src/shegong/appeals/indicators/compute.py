@@ -130,12 +130,13 @@ def population(*, user: Any, period: Period, division: Division | None = None) -
 
 
 COUNTED = Q(is_excluded=False)
+EXCLUDED = Q(is_excluded=True)
 
 
 def _aggregates(rates: Iterable[formulas.Rate]) -> dict[str, Any]:
     aggregates: dict[str, Any] = {
         "counted": Count("pk", filter=COUNTED),
-        "excluded": Count("pk", filter=Q(is_excluded=True)),
+        "excluded": Count("pk", filter=EXCLUDED),
     }
     for rate in rates:
         aggregates[f"{rate.key}_num"] = Count("pk", filter=COUNTED & rate.numerator_q)

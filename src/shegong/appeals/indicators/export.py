@@ -25,7 +25,13 @@ from shegong.appeals.audit_actions import AppealsAction
 from shegong.appeals.choices import Satisfaction, Urgency
 from shegong.appeals.indicators import formulas
 from shegong.appeals.indicators.clock import WorkingClock
-from shegong.appeals.indicators.compute import COUNTED, SECONDS_PER_HOUR, Grouping, IndicatorReport
+from shegong.appeals.indicators.compute import (
+    COUNTED,
+    EXCLUDED,
+    SECONDS_PER_HOUR,
+    Grouping,
+    IndicatorReport,
+)
 from shegong.appeals.models import Appeal, RateExclusion
 from shegong.core import audit
 from shegong.core.exports import neutralise
@@ -158,13 +164,13 @@ def _detail(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
             _time(appeal.dispatched_at),
             _time(appeal.signed_at),
             _time(appeal.sign_due_at),
-            _yes_no(appeal.signed_ok),  # type: ignore[attr-defined]
+            _yes_no(appeal.signed_ok),
             _time(appeal.first_contact_at),
             _time(appeal.contact_due_at),
-            _yes_no(appeal.contacted_ok),  # type: ignore[attr-defined]
+            _yes_no(appeal.contacted_ok),
             _time(appeal.replied_at),
             _time(appeal.handle_due_at),
-            _yes_no(appeal.replied_ok),  # type: ignore[attr-defined]
+            _yes_no(appeal.replied_ok),
             _time(appeal.closed_at),
             _yes_no(appeal.was_returned),  # type: ignore[attr-defined]
             appeal.redo_count,
@@ -176,7 +182,7 @@ def _detail(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
 
 def _excluded(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
     exclusions = (
-        RateExclusion.objects.filter(appeal__in=appeals.filter(is_excluded=True).values("pk"))
+        RateExclusion.objects.filter(appeal__in=appeals.filter(EXCLUDED).values("pk"))
         .select_related("appeal__unit", "by")
         .order_by("at", "pk")[:EXPORT_MAX_ROWS]
     )
@@ -204,14 +210,14 @@ def export_response(*, actor: Any, report: IndicatorReport, appeals: QuerySet[Ap
     from openpyxl import Workbook
 
     counted = appeals.filter(COUNTED)[: EXPORT_MAX_ROWS + 1].count()
-    excluded = appeals.filter(is_excluded=True)[: EXPORT_MAX_ROWS + 1].count()
+    excluded = appeals.filter(EXCLUDED)[: EXPORT_MAX_ROWS + 1].count()
     truncated = max(counted, excluded) > EXPORT_MAX_ROWS
 
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(title=_("Summary"))
     for values in _summary(report, truncated):
         summary.append(_cells(values))
-    detail = workbook.create_sheet(title=_("Appeals"))
+    detail = workbook.create_sheet(title=_("Appeal details"))
     detail.append(_cells(detail_headers()))
     for values in _detail(appeals):
         detail.append(_cells(values))

@@ -68,7 +68,7 @@ class IndicatorFilterForm(forms.Form):
         self.default_group = default_group
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("period") == PeriodChoice.CUSTOM:
             start, end = data.get("date_from"), data.get("date_to")
             if "date_from" in self.errors or "date_to" in self.errors:

@@ -67,7 +67,6 @@ class Rate:
 
     key: str
     label: Promise
-    short_label: Promise
     numerator: tuple[str, ...]
     denominator: tuple[str, ...]
 
@@ -88,27 +87,24 @@ DEFAULT_RATES: tuple[Rate, ...] = (
     Rate(
         "response",
         _("Response rate"),
-        _("Response"),
         numerator=("signed_in_time", "contacted_in_time"),
         denominator=("dispatched",),
     ),
-    Rate("resolution", _("Resolution rate"), _("Resolved"), numerator=("resolved",), denominator=("rated",)),
+    Rate("resolution", _("Resolution rate"), numerator=("resolved",), denominator=("rated",)),
     Rate(
         "satisfaction",
         _("Satisfaction rate"),
-        _("Satisfied"),
         numerator=("satisfied",),
         denominator=("rated",),
     ),
     Rate(
         "on_time",
         _("On-time completion rate"),
-        _("On time"),
         numerator=("replied_in_time",),
         denominator=("replied",),
     ),
-    Rate("return", _("Return rate"), _("Returned"), numerator=("returned",), denominator=("dispatched",)),
-    Rate("redo", _("Redo rate"), _("Redone"), numerator=("redone",), denominator=("rated",)),
+    Rate("return", _("Return rate"), numerator=("returned",), denominator=("dispatched",)),
+    Rate("redo", _("Redo rate"), numerator=("redone",), denominator=("rated",)),
 )
 
 # Where the handling time starts; it always ends at the (last) reply.
@@ -151,7 +147,6 @@ def rates() -> tuple[Rate, ...]:
             Rate(
                 rate.key,
                 rate.label,
-                rate.short_label,
                 numerator=_names(rate.key, "numerator", change.get("numerator", rate.numerator)),
                 denominator=_names(rate.key, "denominator", change.get("denominator", rate.denominator)),
             )
