@@ -141,6 +141,7 @@ def test_extension_request_then_supervisor_approves(world: World, handler: Clien
     assert ExtensionRequest.objects.get().status == ExtensionStatus.APPROVED
     assert _fresh(appeal).handle_due_at > before
     # decided: the form is gone, and posting it again is a conflict
+    assert 'data-testid="action-decide-extension"' not in leader.get(detail_url(appeal)).content.decode()
     again = _post(leader, _fresh(appeal), "decide-extension", decision="refuse")
     assert again.status_code == 409
 

@@ -217,3 +217,20 @@ def test_supervision_list_overdue_first_and_open_only(world: World) -> None:
     overdue_only = client.get("/desk/appeals/supervision/", {"overdue": "1"}).content.decode()
     assert later.tracking_no not in overdue_only
     assert late.tracking_no in overdue_only
+
+
+def test_desk_home_cards_count_the_users_own_work(world: World) -> None:
+    from shegong.web.cards import count_for
+
+    drive(world, world.home_street, State.SUBMITTED)
+    drive(world, world.away_street, State.SUBMITTED)
+    supervised = drive(world, world.home_street, State.IN_PROGRESS)
+    s.appeal_supervise(appeal=supervised, actor=None, note="请尽快答复")
+    intake, leader = world.user(Role.INTAKE), world.user(Role.LEADER)
+    html = (
+        client_for(intake).get("/desk/").content.decode()
+    )  # loads the URLconf, which registers the counters
+    assert "appeals:desk_list" in html or "/desk/appeals/" in html
+    assert count_for("appeals:desk_list", intake) == 1  # 待受理 in the home county only
+    assert count_for("appeals:supervision_list", leader) == 1
+    assert count_for("appeals:desk_list", handler_of(world, world.home_unit)) == 0  # nothing to sign for

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shegong.appeals import services as s
-from shegong.appeals.choices import AppealsPerm, Channel, State
+from shegong.appeals.choices import AppealsPerm, Channel, ExtensionStatus, State
 from shegong.appeals.desk import forms as f
 from shegong.appeals.desk.access import is_unit_handler
 from shegong.appeals.models import Appeal
@@ -31,6 +31,10 @@ def _holds(perm: str) -> Callable[[Any, Appeal], bool]:
 def _rates_for_hotline(user: Any, appeal: Appeal) -> bool:
     # H5/API workers rate online themselves; a hotline caller is revisited by phone and intake records it.
     return appeal.channel == Channel.HOTLINE and has_perm_on(user, AppealsPerm.INTAKE, appeal)
+
+
+def _extension_pending(appeal: Appeal) -> bool:
+    return appeal.extension_used and appeal.extension_requests.filter(status=ExtensionStatus.PENDING).exists()
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,11 @@ def _request_extension(form: Any, appeal: Appeal, user: Any) -> Promise | str:
 
 def _decide_extension(form: Any, appeal: Appeal, user: Any) -> Promise | str:
     d = form.cleaned_data
-    if form.request is None:
+    if form.pending is None:
         raise c.AppealConflict(gettext("There is no extension request waiting for a decision."))
     approve = d["decision"] == "approve"
     s.appeal_decide_extension(
-        request=form.request, actor=user, approve=approve, note=d["note"], version=d["version"]
+        request=form.pending, actor=user, approve=approve, note=d["note"], version=d["version"]
     )
     return _("Extension approved; the deadline has moved.") if approve else _("Extension refused.")
 
@@ -178,7 +182,7 @@ ACTIONS: dict[str, Action] = {
             f.ExtensionDecisionForm,
             _holds(AppealsPerm.SUPERVISE),
             _decide_extension,
-            applies=lambda appeal: appeal.extension_used,
+            applies=_extension_pending,
         ),
         Action(
             "supervise",

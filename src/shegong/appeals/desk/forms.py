@@ -210,7 +210,7 @@ class ExtensionDecisionForm(ActionForm):
     )
 
     def setup(self) -> None:
-        self.request = self.appeal.extension_requests.filter(status=ExtensionStatus.PENDING).first()
+        self.pending = self.appeal.extension_requests.filter(status=ExtensionStatus.PENDING).first()
 
 
 class SuperviseForm(ActionForm):
