@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -116,6 +118,23 @@ def test_sorting_reorders_the_rows(actors: Actors, client: Client) -> None:
     home, other = actors.world.home_unit.name, unit2.name
     assert best_first.index(home) < best_first.index(other)
     assert worst_first.index(other) < worst_first.index(home)
+
+
+@pytest.mark.django_db
+def test_page_and_export_queries_do_not_grow_with_the_appeals(actors: Actors, client: Client) -> None:
+    english(client, actors.leader)
+    closed_good(actors)
+    client.get(reverse("appeals:indicators"), MARCH_QUERY)  # warms the calendar cache
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(url), MARCH_QUERY).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = {url: queries(url) for url in ("appeals:indicators", "appeals:indicators_export")}
+    for day in (9, 16, 23):
+        closed_good(actors, day=day)
+    assert {url: queries(url) for url in few} == few
 
 
 @pytest.mark.django_db
