@@ -107,11 +107,14 @@ Other options are passed to the run_worker command (shegong manage run_worker --
         "run a benchmark; its last line is one JSON object 性能基准",
         """\
 Run a benchmark on the configured database and print its result as one JSON object on the last line.
-Benchmarks: stations (nearest open station among --n stations). Other options are passed through
-(shegong manage bench_stations --help). Record results in bench/README.md.
+Benchmarks: stations (nearest open station among --n stations); intake (appeals filed through the API
+by 32 clients against a server run as `shegong serve`, on a fresh PostgreSQL database that is dropped and
+recreated: --database, default shegong_bench). Other options are passed through
+(shegong manage bench_stations --help, shegong manage bench_intake --help). Record results in
+bench/README.md.
 运行性能基准测试，最后一行为 JSON 结果。""",
     )
-    bench.add_argument("name", choices=["stations"], help="which benchmark 基准名称")
+    bench.add_argument("name", choices=["stations", "intake"], help="which benchmark 基准名称")
 
     manage_cmd = _sub(
         commands,
