@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -276,3 +277,45 @@ def test_forms_follow_role_and_state(world: World, intake: Client, handler: Clie
     closed = drive(world, world.home_street, State.CLOSED)
     assert _offered(intake, closed) == set()
     assert 'data-testid="no-actions"' in intake.get(detail_url(closed)).content.decode()
+
+
+# --- every action refuses a closed appeal and a stale form -------------------------------------------------
+def _suites() -> list[Any]:
+    from tests.appeals import test_desk_scoped as scoped
+
+    return [
+        cls
+        for cls in vars(scoped).values()
+        if isinstance(cls, type) and issubclass(cls, scoped.ActionSuite) and cls is not scoped.ActionSuite
+    ]
+
+
+@pytest.mark.parametrize("suite", _suites(), ids=lambda cls: cls.slug)
+def test_every_action_on_a_closed_appeal_is_a_chinese_conflict(world: World, suite: Any) -> None:
+    runner = suite()
+    runner.make_object(world, world.home_street)  # sets up what the payload refers to (e.g. a merge target)
+    closed = drive(world, world.home_street, State.CLOSED, channel=Channel.HOTLINE)
+    client = chinese(runner.login(Client(), world.user(suite.allowed_role, world.home)))
+    events = AppealEvent.objects.count()
+    response = client.post(action_url(closed, suite.slug), runner.payload(closed))
+    assert response.status_code == 409, response.content[:300]
+    html = response.content.decode()
+    assert 'data-testid="action-error"' in html
+    if suite.slug != "decide-extension":  # that one says there is no request waiting for a decision
+        assert "该诉求当前状态为“已办结”，无法执行此操作。" in html
+    assert AppealEvent.objects.count() == events
+    assert _fresh(closed).version == closed.version
+
+
+@pytest.mark.parametrize("suite", _suites(), ids=lambda cls: cls.slug)
+def test_every_action_refuses_a_stale_form(world: World, suite: Any) -> None:
+    runner = suite()
+    appeal = runner.make_object(world, world.home_street)
+    client = chinese(runner.login(Client(), world.user(suite.allowed_role, world.home)))
+    page = runner.payload(appeal)  # the form as drawn; then someone else acts on the appeal
+    Appeal.all_objects.filter(pk=appeal.pk).update(version=F("version") + 1)
+    events = AppealEvent.objects.count()
+    response = client.post(action_url(appeal, suite.slug), page)
+    assert response.status_code == 409, response.content[:300]
+    assert "请刷新页面" in response.content.decode()
+    assert AppealEvent.objects.count() == events
