@@ -47,8 +47,10 @@ def test_every_rate_on_the_hand_built_set(actors: Actors) -> None:
     assert (row.counted, row.excluded) == (5, 1)
     assert rates_of(row) == {
         "response": (3, 5),  # a2 signed late, a3 contacted late
-        "resolution": (3, 4),  # a3 never rated; a6 rated once (redo) and then closed unrated
-        "satisfaction": (3, 4),
+        # first ratings: a1 resolved+satisfied, a2 resolved+basically, a4 unresolved+dissatisfied (then
+        # resolved after 重办 — the first verdict counts), a6 resolved+dissatisfied; a3 never rated
+        "resolution": (3, 4),
+        "satisfaction": (2, 4),
         "on_time": (4, 5),  # a3 replied after its deadline
         "return": (1, 5),  # a4
         "redo": (2, 4),  # a4, a6

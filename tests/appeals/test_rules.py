@@ -236,3 +236,25 @@ def test_withdraw_tells_the_unit(actors: Actors) -> None:
     assert appeal.state == State.WITHDRAWN
     assert appeal.closed_at is not None
     assert OutboxMessage.objects.filter(template="appeals.unit_withdrawn").count() == 1
+
+
+def test_the_first_rating_is_kept_through_a_redo(actors: Actors) -> None:
+    appeal = actors.appeal_in(State.REPLIED)
+    appeal = s.appeal_rate(
+        appeal=appeal, resolved=False, satisfaction=Satisfaction.DISSATISFIED, comment="没解决"
+    )
+    assert (appeal.state, appeal.first_resolved, appeal.first_satisfaction) == (
+        State.IN_PROGRESS,
+        False,
+        Satisfaction.DISSATISFIED,
+    )
+    appeal = s.appeal_reply(appeal=appeal, actor=actors.handler, text="已再次协调，费用已结清。")
+    appeal = s.appeal_rate(appeal=appeal, resolved=True, satisfaction=Satisfaction.SATISFIED)
+    appeal.refresh_from_db()
+    # the final verdict closes it; the first verdict stays for 解决率 / 满意率
+    assert (appeal.state, appeal.resolved, appeal.satisfaction) == (
+        State.CLOSED,
+        True,
+        Satisfaction.SATISFIED,
+    )
+    assert (appeal.first_resolved, appeal.first_satisfaction) == (False, Satisfaction.DISSATISFIED)

@@ -217,6 +217,13 @@ class Appeal(models.Model):
         _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
     )
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    # The worker's first rating of the unit's answer, kept when a failed rating sends the appeal back (重办)
+    # and the final rating above overwrites nothing here: 解决率 and 满意率 count the first answer, or every
+    # appeal that ends closed would count as resolved and satisfied.
+    first_resolved = models.BooleanField(_("resolved at the first rating"), null=True, blank=True)
+    first_satisfaction = models.CharField(
+        _("satisfaction at the first rating"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
     close_reason = models.CharField(_("reason"), max_length=500, blank=True)
     merged_into = models.ForeignKey(
         "self",

@@ -48,12 +48,12 @@ CONDITIONS: dict[str, Q] = {
     "replied": Q(replied_at__isnull=False, unit__isnull=False),
     # the (last) reply no later than the (last) handling deadline, extensions and 重办 included
     "replied_in_time": Q(replied_at__lte=F("handle_due_at")),
-    # the worker rated it at least once: a final rating, or a failed one that sent it back (重办)
-    "rated": Q(satisfaction__in=Satisfaction.values) | Q(redo_count__gt=0),
-    # the worker's final rating says 已解决
-    "resolved": Q(resolved=True),
-    # the worker's final rating is 满意 or 基本满意
-    "satisfied": Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
+    # the worker rated the unit's answer at least once (a failed rating sends it back for 重办)
+    "rated": Q(first_satisfaction__in=Satisfaction.values),
+    # the worker's first rating says 已解决: the unit's answer solved it the first time
+    "resolved": Q(first_resolved=True),
+    # the worker's first rating is 满意 or 基本满意
+    "satisfied": Q(first_satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
     # a unit returned it (退单) at least once
     "returned": Q(was_returned=True),
     # sent back for redo (重办) at least once

@@ -95,6 +95,8 @@ def appeal_rate(
     now = timezone.now()
     from_state = appeal.state
     rating = {"resolved": resolved, "satisfaction": satisfaction}
+    if not appeal.first_satisfaction:
+        appeal.first_resolved, appeal.first_satisfaction = resolved, satisfaction
     if resolved and satisfaction not in _FAILED:
         appeal.state, appeal.closed_at = State.CLOSED, now
         appeal.resolved, appeal.satisfaction, appeal.rating_comment = resolved, satisfaction, comment
