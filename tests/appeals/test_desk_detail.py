@@ -228,3 +228,14 @@ def test_desk_pages_need_no_inline_script_or_style(world: World) -> None:
     for response in pages:
         assert response.status_code == 200
         assert csp_problems(response.content.decode()) == [], response.wsgi_request.path
+
+
+def test_exclusion_link_goes_to_the_installed_page(world: World) -> None:
+    from django.urls import reverse
+
+    appeal = drive(world, world.home_street, State.CLOSED)
+    url = reverse("appeals:exclude", args=[appeal.tracking_no])
+    leader_html = client_for(world.user(Role.LEADER)).get(detail_url(appeal)).content.decode()
+    assert f'href="{url}" data-testid="exclude-link"' in leader_html
+    intake_html = client_for(world.user(Role.INTAKE)).get(detail_url(appeal)).content.decode()
+    assert 'data-testid="exclude-link"' not in intake_html
