@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from PIL import ExifTags, Image
 
 from shegong.accounts.choices import Role
@@ -19,6 +21,8 @@ from shegong.appeals.services import AppealConflict
 from shegong.appeals.services import attachments as svc
 from shegong.core.models import AuditEvent
 from tests.appeals.conftest import PHONE, Actors
+from tests.support.scoped import ScopedEndpointSuite
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +212,70 @@ def test_six_photos_never_reach_the_database(actors: Actors) -> None:
     with pytest.raises(ValidationError):
         svc.appeal_submit_with_photos(photos=photos, **_submit_fields(actors))
     assert not Appeal.all_objects.exists()
+
+
+# --- serving to staff: appeals:attachment ----------------------------------------------------------------
+
+
+class TestStaffAttachmentView(ScopedEndpointSuite):
+    """In scope 200, out of scope 404, without the view permission 403, anonymous → login; nothing written."""
+
+    is_api = False
+    allowed_role = Role.INTAKE
+    forbidden_role = Role.SOCIAL_WORKER  # a desk role that does not see appeals
+    watched_models = (Attachment,)
+
+    def make_object(self, world: World, division: Any) -> Attachment:
+        appeal = svc_submit(division)
+        return svc.attachment_add(appeal=appeal, upload=jpeg())
+
+    def url(self, obj: Any) -> str:
+        return reverse("appeals:attachment", kwargs={"pk": obj.pk})
+
+
+def svc_submit(division: Any) -> Appeal:
+    from shegong.appeals.services import appeal_submit
+
+    return appeal_submit(
+        text="站点拖欠配送费。",
+        division=division,
+        phone=PHONE,
+        appeal_type=AppealType.COMPLAINT,
+        worker_type=WorkerType.FOOD_DELIVERY,
+        channel=Channel.H5,
+    )
+
+
+def test_staff_view_sends_the_photo_inline_unsniffed_and_privately(actors: Actors, client: Client) -> None:
+    attachment = svc.attachment_add(appeal=actors.submit(), upload=jpeg())
+    client.force_login(actors.intake)
+    response = client.get(reverse("appeals:attachment", kwargs={"pk": attachment.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == f'inline; filename="photo-{attachment.pk}.jpg"'
+    cache = response["Cache-Control"]
+    assert "private" in cache
+    assert "public" not in cache
+    assert b"".join(response.streaming_content) == Path(attachment.file.path).read_bytes()
+
+
+def test_a_handler_sees_photos_of_their_own_unit_only(actors: Actors, client: Client) -> None:
+    world = actors.world
+    appeal = actors.appeal_in(State.IN_PROGRESS)  # dispatched to home_unit
+    attachment = svc.attachment_add(appeal=appeal, upload=jpeg())
+    url = reverse("appeals:attachment", kwargs={"pk": attachment.pk})
+    client.force_login(actors.handler)
+    assert client.get(url).status_code == 200
+    other_unit = type(world.home_unit).all_objects.create(
+        name="别的单位", unit_type="other", division=world.home
+    )
+    client.force_login(world.user(Role.HANDLER, world.home, unit=other_unit))
+    assert client.get(url).status_code == 404
+    client.force_login(actors.leader)
+    assert client.get(url).status_code == 200
+
+
+def test_unknown_attachment_is_404(actors: Actors, client: Client) -> None:
+    client.force_login(actors.intake)
+    assert client.get(reverse("appeals:attachment", kwargs={"pk": 999999})).status_code == 404

@@ -69,10 +69,17 @@ def _detail_url(appeal: Appeal) -> str:
 
 
 def _too_many_lookups(request: HttpRequest) -> HttpResponse:
-    form = TrackForm()
-    form.add_error(None, _("Too many tracking numbers were tried from this network. Please try again later."))
     return render(
-        request, "appeals/h5/track.html", {"form": form, "verified_phone": _masked(request)}, status=429
+        request,
+        "appeals/h5/track.html",
+        {
+            "form": TrackForm(),
+            "verified_phone": _masked(request),
+            "lookup_error": _(
+                "Too many tracking numbers were tried from this network. Please try again later."
+            ),
+        },
+        status=429,
     )
 
 
@@ -237,7 +244,9 @@ def rate(request: HttpRequest, tracking_no: str) -> HttpResponse:
                 version=data["version"],
             )
         except AppealConflict as exc:
-            form.add_error(None, exc.messages)
+            # Someone acted first (or the page is old): show the appeal as it is now, with the reason.
+            messages.error(request, exc.messages[0])
+            return redirect(_detail_url(appeal))
         except ValidationError as exc:
             _form_errors(form, exc)
         else:

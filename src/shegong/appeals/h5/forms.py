@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shegong.appeals.choices import AppealType, Satisfaction, WorkerType
@@ -78,7 +78,7 @@ class PhotosField(forms.FileField):
 def clean_phone_value(value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationError(_g("Enter your mobile phone number."), code="required")
+        raise ValidationError(gettext("Enter your mobile phone number."), code="required")
     return pii.normalise(pii.PIIKind.PHONE, value)
 
 
@@ -173,7 +173,7 @@ class AppealForm(forms.Form):
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()
         if not code:
-            raise ValidationError(_g("Enter the code we sent to your phone."), code="required")
+            raise ValidationError(gettext("Enter the code we sent to your phone."), code="required")
         return code
 
     def clean(self) -> dict[str, Any]:
@@ -184,14 +184,14 @@ class AppealForm(forms.Form):
             self.add_error("district", exc)
         lat, lng = data.get("lat"), data.get("lng")
         if (lat is None) != (lng is None):
-            self.add_error("lat", _g("Give both latitude and longitude, or neither."))
+            self.add_error("lat", gettext("Give both latitude and longitude, or neither."))
         else:
             data["lat"] = None if lat is None else Decimal(f"{lat:.6f}")
             data["lng"] = None if lng is None else Decimal(f"{lng:.6f}")
         files = data.get("photos") or []
         if len(files) > Attachment.MAX_PER_APPEAL:
             self.add_error(
-                "photos", _g("You can add at most {n} photos.").format(n=Attachment.MAX_PER_APPEAL)
+                "photos", gettext("You can add at most {n} photos.").format(n=Attachment.MAX_PER_APPEAL)
             )
         elif "photos" in data:
             try:
@@ -269,7 +269,7 @@ class TrackForm(forms.Form):
         raw = value.replace("-", "")
         if len(raw) != GROUPS * GROUP_LEN or any(ch not in ALPHABET for ch in raw):
             raise ValidationError(
-                _g("A tracking number has 9 letters and digits, like K7M-4PX-92Q."), code="invalid"
+                gettext("A tracking number has 9 letters and digits, like K7M-4PX-92Q."), code="invalid"
             )
         return value
 
