@@ -1,4 +1,4 @@
-"""Demo data: the demo divisions and units, and one demo account per role.
+"""Demo data: the demo divisions and units, one demo account per role, and the demo appeals.
 
 Idempotent: a second run creates nothing. Every run resets the demo accounts to the printed password,
 unlocks them and switches off a second factor someone enabled, so the printed table is always true.
@@ -114,6 +114,7 @@ def seed_demo() -> list[DemoAccount]:
     """Seed the demo divisions, units and accounts; return the accounts (all with DEMO_PASSWORD)."""
     from django.db import transaction
 
+    from shegong.appeals.demo import seed_demo_appeals
     from shegong.divisions.demo import seed_demo_divisions
     from shegong.stations.demo import seed_demo_stations
 
@@ -124,6 +125,8 @@ def seed_demo() -> list[DemoAccount]:
         accounts = demo_accounts()
         for account in accounts:
             _ensure_account(account, places)
+        # after the accounts: demo_admin writes the dispatch rules, the others act in the history
+        seed_demo_appeals()
     return accounts
 
 
