@@ -366,3 +366,41 @@ def test_owner_gets_the_photo_others_get_404(owner: Client, actors: Actors) -> N
         "appeals:h5_attachment", kwargs={"tracking_no": other.tracking_no, "pk": attachment.pk}
     )
     assert owner.get(wrong_pair).status_code == 404
+
+
+# --- page hygiene ----------------------------------------------------------------------------------------
+
+
+def test_every_worker_page_passes_the_csp_audit(owner: Client, actors: Actors) -> None:
+    from tests.web.html import csp_problems
+
+    replied = actors.appeal_in(State.REPLIED)
+    attachment_add(appeal=Appeal.all_objects.get(pk=replied.pk), upload=photo(), actor=actors.handler)
+    fresh = actors.submit()
+    pages = [
+        "/h5/appeals/track/",
+        "/h5/appeals/verify/",
+        "/h5/appeals/mine/",
+        detail_url(replied),
+        reverse("appeals:h5_withdraw", kwargs={"tracking_no": fresh.tracking_no}),
+        reverse("appeals:h5_done", kwargs={"tracking_no": fresh.tracking_no}),
+    ]
+    for url in pages:
+        response = owner.get(url)
+        assert response.status_code == 200, url
+        assert csp_problems(response.content.decode()) == [], url
+    assert csp_problems(Client().get(detail_url(replied)).content.decode()) == []
+
+
+def test_my_appeals_query_count_does_not_grow_with_the_list(owner: Client, actors: Actors) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actors.submit()
+    with CaptureQueriesContext(connection) as few:
+        owner.get("/h5/appeals/mine/")
+    for _ in range(8):
+        actors.submit(category=None)
+    with CaptureQueriesContext(connection) as many:
+        owner.get("/h5/appeals/mine/")
+    assert len(many) == len(few)

@@ -212,6 +212,7 @@ def place_picker(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/h5/_place_picker.html", {"picker": places.build(request.GET)})
 
 
+@never_cache
 @require_GET
 def done(request: HttpRequest, tracking_no: str) -> HttpResponse:
     """提交成功: the tracking number, large and grouped for reading aloud."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.appeals.choices import AppealType, Satisfaction, WorkerType
 from shegong.appeals.h5 import places
-from shegong.appeals.models import TEXT_MAX, Appeal, Attachment, Category
+from shegong.appeals.models import TEXT_MAX, Attachment, Category
 from shegong.appeals.services.attachments import validate_uploads
 from shegong.appeals.tracking import ALPHABET, GROUP_LEN, GROUPS, normalise_tracking_no
 from shegong.core import pii
@@ -89,7 +89,7 @@ class AppealForm(forms.Form):
     text = forms.CharField(
         label=_("What happened?"),
         max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 6, "data-h5-counter": TEXT_MAX}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Who, where, when and what you need. Up to 4,000 characters."),
         error_messages={
             "required": _("Please describe your problem."),
@@ -322,7 +322,3 @@ class WithdrawForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
-
-
-def version_initial(appeal: Appeal) -> dict[str, int]:
-    return {"version": appeal.version}
