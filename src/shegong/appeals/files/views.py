@@ -6,7 +6,7 @@ appeal itself."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
@@ -22,7 +22,7 @@ _EXTENSIONS = dict(ALLOWED_FORMATS.values())  # content type → file extension
 CACHE_SECONDS = 600
 
 
-def attachment_response(attachment: Attachment) -> HttpResponse:
+def attachment_response(attachment: Attachment) -> FileResponse:
     """The photo, shown in the browser, typed by what we stored (never sniffed)."""
     try:
         handle = attachment.file.open("rb")
@@ -42,7 +42,7 @@ def attachment_response(attachment: Attachment) -> HttpResponse:
 
 @require_GET
 @login_required
-def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """附件: a photo of an appeal the signed-in staff member may see."""
     require_any_scope(request.user, AppealsPerm.VIEW)
     found = (

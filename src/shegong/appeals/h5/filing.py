@@ -93,7 +93,7 @@ def _send_code_from_form(request: HttpRequest, phone: str | None) -> HttpRespons
         (messages.success if result.sent else messages.error)(request, result.message)
         countdown = otp.RESEND_SECONDS if result.sent else 0
     else:
-        messages.error(request, sender.errors["phone"][0])
+        messages.error(request, str(sender.errors["phone"][0]))
     return _redraw(request, phone, countdown=countdown)
 
 
@@ -111,6 +111,13 @@ def _replay(key: str, payload: dict[str, Any]) -> str | None:
         )
     except (_NotStored, IdempotencyConflict, IdempotencyKeyInvalid):
         return None
+
+
+def _renew_key(request: HttpRequest, form: AppealForm) -> None:
+    """Show the form again under a new key: sending it again is then a new appeal, deliberately."""
+    data = request.POST.copy()
+    data["idem"] = new_idempotency_key()
+    form.data = data
 
 
 def _file(request: HttpRequest, form: AppealForm) -> HttpResponse | None:
@@ -158,8 +165,7 @@ def _file(request: HttpRequest, form: AppealForm) -> HttpResponse | None:
         result = run_idempotent(scope=IDEMPOTENCY_SCOPE, key=key, payload=payload, effect=create)
     except IdempotencyConflict:
         # The same form was sent before with other content (back button, edited, sent again).
-        form.data = form.data.copy()
-        form.data["idem"] = new_idempotency_key()
+        _renew_key(request, form)
         form.add_error(
             None,
             _(
@@ -169,8 +175,7 @@ def _file(request: HttpRequest, form: AppealForm) -> HttpResponse | None:
         )
         return None
     except IdempotencyKeyInvalid:
-        form.data = form.data.copy()
-        form.data["idem"] = new_idempotency_key()
+        _renew_key(request, form)
         form.add_error(None, _("The form has expired. Please check it and send it again."))
         return None
     except ValidationError as exc:

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,7 +95,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if sender.is_valid():
             result = otp.send(request, sender.cleaned_data["phone"])
         else:
-            result = otp.SendResult(False, sender.errors["phone"][0])
+            result = otp.SendResult(False, str(sender.errors["phone"][0]))
         countdown = otp.RESEND_SECONDS if result.sent else 0
         if request.headers.get("HX-Request"):
             return render(request, "appeals/h5/_otp_status.html", {"result": result, "countdown": countdown})
@@ -300,7 +301,7 @@ def withdraw(request: HttpRequest, tracking_no: str) -> HttpResponse:
 
 
 @require_GET
-def photo(request: HttpRequest, tracking_no: str, pk: str) -> HttpResponse:
+def photo(request: HttpRequest, tracking_no: str, pk: str) -> HttpResponseBase:
     """A photo of one of the verified phone's own appeals (404 for anyone else)."""
     attachment = my_attachment(request, tracking_no, int(pk))
     if attachment is None:

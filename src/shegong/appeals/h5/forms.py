@@ -177,7 +177,8 @@ class AppealForm(forms.Form):
         return code
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             data["division"] = places.resolve(self.data)
         except ValidationError as exc:
