@@ -204,10 +204,6 @@ def enqueue(
         raise ValueError(f"unknown notification channel {channel!r}")
     tpl = _template(template)
     render(template, context)  # fail now, in the caller's request, rather than in the worker
-    if dedupe_key:
-        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
     stored_context = {_SEALED: pii.encrypt(json.dumps(context))} if tpl.secret else context
     message = OutboxMessage(
         channel=channel,
@@ -217,25 +213,32 @@ def enqueue(
         dedupe_key=dedupe_key,
     )
     message.full_clean(exclude=["dedupe_key"])  # the unique key is handled below, race included
+    # Insert first: a dedupe key is nearly always new (the first message of a fresh transition), so
+    # looking it up beforehand would cost every request a query that only the rare repeat needs. An
+    # existing key, queued earlier or by a concurrent request, fails the unique constraint instead.
     try:
         with transaction.atomic():
             message.save()
     except IntegrityError:
         if not dedupe_key:
             raise
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)  # a concurrent enqueue won
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
     if getattr(settings, "SHEGONG_NOTIFY_SEND_ON_COMMIT", True):
-        pk = message.pk
-        transaction.on_commit(lambda: _send_after_commit(pk))
+        transaction.on_commit(lambda: _send_after_commit(message))
     return message
 
 
-def _send_after_commit(pk: int) -> None:
+def _send_after_commit(message: OutboxMessage) -> None:
+    """Send the message this process has just committed. The claim is the same compare-and-set as the
+    worker's, but the row is not read back: the object in hand is what was committed."""
+    now = timezone.now()
     try:
-        deliver_one(pk)
+        if _claim(message.pk, now):
+            message.attempts += 1  # what the claim counted
+            _attempt(message, now)
     except Exception:
         # Best effort only: the row is still pending and the worker will send it.
-        logger.exception("immediate send of outbox message %s failed; the worker will retry", pk)
+        logger.exception("immediate send of outbox message %s failed; the worker will retry", message.pk)
 
 
 # --- delivery --------------------------------------------------------------------------------------------
@@ -265,7 +268,7 @@ def _send(message: OutboxMessage) -> None:
         raise ValueError(f"unknown notification channel {channel!r}")
 
 
-def _claim(pk: int, now: dt.datetime) -> OutboxMessage | None:
+def _claim(pk: int, now: dt.datetime) -> bool:
     """Take one due message for sending: a compare-and-set that pushes its next attempt a lease ahead and
     counts the attempt, so another sender (or this one after a crash) does not send it at the same time.
     Works the same on both engines; the network call then happens outside any transaction."""
@@ -275,9 +278,7 @@ def _claim(pk: int, now: dt.datetime) -> OutboxMessage | None:
         next_attempt_at__lte=now,
         attempts__lt=MAX_ATTEMPTS,
     ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    return OutboxMessage.objects.get(pk=pk)
+    return bool(claimed)
 
 
 def _finish(message: OutboxMessage, now: dt.datetime, error: Exception | None) -> None:
@@ -313,9 +314,13 @@ def _secret_templates() -> list[str]:
 def deliver_one(pk: int, now: dt.datetime | None = None) -> bool:
     """Send one message if it is due and nobody else is sending it; True when it was sent."""
     now = now or timezone.now()
-    message = _claim(pk, now)
-    if message is None:
+    if not _claim(pk, now):
         return False
+    return _attempt(OutboxMessage.objects.get(pk=pk), now)
+
+
+def _attempt(message: OutboxMessage, now: dt.datetime) -> bool:
+    """Send a claimed message and record the outcome; True when it was sent."""
     try:
         _send(message)
     except Exception as exc:  # any backend failure is one failed attempt, never the caller's error
