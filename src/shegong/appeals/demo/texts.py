@@ -1,11 +1,11 @@
-"""Text pools for the demo appeals (appeals/demo.py): what workers write, per category, and what units answer.
+"""Text pools for the demo appeals: what workers write, per category, and what units answer.
 
 Chinese text here is demo content, not msgids. An appeal's text is composed as opener + situation + up to
 two details + ask, so a few dozen phrases per category give several hundred distinct, natural-sounding
 appeals. Placeholders are filled per appeal: {platform} {role} {job} {fee} {site} {boss} {vehicle} {road}
 {landmark} {place} {amount} {n}. A situation may bring its own details and asks where the category's
 general ones would not fit (an enquiry, a praise), and a `hint` naming the unit a dispatcher would pick
-instead of the dispatch catalogue's (a key of the county's units in demo.py).
+instead of the dispatch catalogue's (a key of `places.County.units`, or "platform", "street", "swo").
 """
 
 from __future__ import annotations
