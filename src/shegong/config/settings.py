@@ -163,7 +163,10 @@ SHEGONG_IDEMPOTENCY_TTL_HOURS = env.get_int("SHEGONG_IDEMPOTENCY_TTL_HOURS", def
 
 # --- Request limits -------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB for everything but uploads (BodySizeLimitMiddleware)
-SHEGONG_UPLOAD_MAX_BYTES = env.get_int("SHEGONG_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# A whole multipart request: up to five phone photos (the H5 page shrinks big photos before sending).
+SHEGONG_UPLOAD_MAX_BYTES = env.get_int("SHEGONG_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+# One photo (core.images), checked after the request is accepted.
+SHEGONG_IMAGE_MAX_BYTES = env.get_int("SHEGONG_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -180,6 +183,8 @@ SHEGONG_WORKDAY_END = os.environ.get("SHEGONG_WORKDAY_END", "17:30")
 # after the deadline urge (催办) and supervise (督办) this long after it. Normal appeals count days, urgent
 # ones hours, each in the clock's own kind of time (working time, or calendar time for urgent minute/hour
 # limits).
+# Rate formulas of the appeal indicators (appeals/indicators/formulas.py; empty = the defaults of appeals.md)
+SHEGONG_APPEAL_INDICATORS = env.get_json_object("SHEGONG_APPEAL_INDICATORS")
 SHEGONG_SLA_WARN_PERCENT = env.get_int("SHEGONG_SLA_WARN_PERCENT", default=80)
 SHEGONG_SLA_URGE_AFTER_DAYS = env.get_int("SHEGONG_SLA_URGE_AFTER_DAYS", default=1)
 SHEGONG_SLA_SUPERVISE_AFTER_DAYS = env.get_int("SHEGONG_SLA_SUPERVISE_AFTER_DAYS", default=2)

@@ -65,7 +65,12 @@ class BodySizeLimitMiddleware:
                     {"code": "payload_too_large", "message": message, "details": {"limit_bytes": limit}},
                     status=413,
                 )
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            # a page (the H5 filing form with five phone photos): a Chinese page with the way back, not a
+            # bare text body; rendered without the request, nothing of the refused body is read
+            from django.template.loader import render_to_string
+
+            html = render_to_string("413.html", {"limit_mb": max(limit // (1024 * 1024), 1)})
+            return HttpResponse(html, status=413)
         return self.get_response(request)
 
 

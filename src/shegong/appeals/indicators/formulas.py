@@ -3,14 +3,11 @@
 A rate is numerator ÷ denominator over the counted appeals of a group (closed in the period, not
 excluded). Both sides are named conditions from `CONDITIONS` joined with AND; the numerator always
 includes the denominator's conditions too, so a rate never exceeds 100 %. The defaults are `DEFAULT_RATES`.
-A deployment may change them without code through the setting `SHEGONG_APPEAL_INDICATORS`:
+A deployment may change them without code through the environment variable `SHEGONG_APPEAL_INDICATORS`, a
+JSON object; e.g. 响应率 counting the sign-for clock only, and the handling time from sign-for:
 
-    SHEGONG_APPEAL_INDICATORS = {
-        # 响应率 counting the sign-for clock only
-        "rates": {"response": {"numerator": ["signed_in_time"]}},
-        # average handling time from sign-for instead of from dispatch
-        "handling_from": "signed",
-    }
+    SHEGONG_APPEAL_INDICATORS='{"rates": {"response": {"numerator": ["signed_in_time"]}},
+                                "handling_from": "signed"}'
 
 Only condition names from `CONDITIONS` are accepted (no free SQL, no code in settings); an unknown
 name or key fails loudly with ImproperlyConfigured on first use. docs/appeals-indicators.md has the
