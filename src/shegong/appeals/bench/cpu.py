@@ -68,9 +68,9 @@ class CpuWatch:
         client = client_cpu_s() - self._client
         busy = (busy1 - busy0) / _TICKS
         return {
-            "server_cpu_s": round(server, 1),
-            "db_cpu_s": round(database, 1),
-            "client_cpu_s": round(client, 1),
-            "other_cpu_s": round(max(0.0, busy - server - database - client), 1),
+            "server_cpu_s": round(server, 2),
+            "db_cpu_s": round(database, 2),
+            "client_cpu_s": round(client, 2),
+            "other_cpu_s": round(max(0.0, busy - server - database - client), 2),
             "machine_busy": round((busy1 - busy0) / (total1 - total0), 2) if total1 > total0 else 0.0,
         }

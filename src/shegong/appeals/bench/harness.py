@@ -189,13 +189,19 @@ def _load(
             bench.phase("intake", "warmup-intake", options.warmup),
         ]
     say(_("baseline: POST /livez for {s} s").format(s=options.duration))
+    watch = CpuWatch(web.worker_pids(), [])
     baseline = bench.phase("baseline", "baseline", options.duration)
+    baseline_cpu = watch.stop()
     bench.report(baseline)
     say(_("intake: POST /api/v1/appeals for {s} s").format(s=options.duration))
     watch = CpuWatch(web.worker_pids(), server.backend_pids(database_url))
     intake = bench.phase("intake", "main", options.duration)
     cpu = watch.stop()
     bench.report(intake)
+    # CPU per answer does not depend on what else the machine ran meanwhile, unlike requests per second
+    cpu["baseline_server_cpu_ms"] = per_answer(baseline_cpu["server_cpu_s"], baseline.ok)
+    cpu["server_cpu_ms"] = per_answer(cpu["server_cpu_s"], intake.ok)
+    cpu["db_cpu_ms"] = per_answer(cpu["db_cpu_s"], intake.ok)
     say(
         _(
             "CPU seconds during intake: server workers {server}, their database backends {db}, client "
@@ -208,4 +214,14 @@ def _load(
             busy=cpu["machine_busy"],
         )
     )
+    say(
+        _(
+            "CPU per answer: intake {server} ms in the server and {db} ms in the database, baseline {base} ms"
+        ).format(server=cpu["server_cpu_ms"], db=cpu["db_cpu_ms"], base=cpu["baseline_server_cpu_ms"])
+    )
     return warmups, baseline, intake, cpu
+
+
+def per_answer(cpu_s: float, answers: int) -> float:
+    """Milliseconds of CPU per successful answer."""
+    return round(cpu_s * 1000 / answers, 2) if answers else 0.0

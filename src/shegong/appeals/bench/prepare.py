@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shegong.appeals.bench.corpus import Place
+
 PARTNER_USERNAME = "bench_platform"
 
 
@@ -20,11 +22,7 @@ def prepare() -> dict[str, Any]:
 
     from shegong.accounts import services as accounts
     from shegong.accounts.choices import Role
-    from shegong.appeals.models import Category
-    from shegong.divisions.choices import Level
     from shegong.divisions.demo import seed_demo_divisions
-    from shegong.divisions.models import Division
-    from shegong.ops.demo_data import DEMO_DISTRICTS
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_calendar", "--from-package", verbosity=0)
@@ -34,13 +32,35 @@ def prepare() -> dict[str, Any]:
         partner = accounts.user_create(
             actor=None, username=PARTNER_USERNAME, real_name="压测平台", must_change_password=False
         )
-        districts = list(Division.objects.filter(code__in=DEMO_DISTRICTS).order_by("code"))
-        for district in districts:
+        for district in _districts():
             accounts.grant_add(user=partner, role=Role.PLATFORM_PARTNER, division=district, actor=None)
         _token, raw = accounts.api_token_create(user=partner, name="bench intake", actor=None)
+    places, categories = places_and_categories()
+    return {
+        "partner_id": partner.pk,
+        "token": raw,
+        "places": [{"code": p.code, "name": p.name} for p in places],
+        "categories": categories,
+    }
+
+
+def _districts() -> list[Any]:
+    from shegong.divisions.models import Division
+    from shegong.ops.demo_data import DEMO_DISTRICTS
+
+    return list(Division.objects.filter(code__in=DEMO_DISTRICTS).order_by("code"))
+
+
+def places_and_categories() -> tuple[list[Place], list[str]]:
+    """The streets and communities of the demo districts (where the partner may file), and the
+    first-level categories in use."""
+    from shegong.appeals.models import Category
+    from shegong.divisions.choices import Level
+    from shegong.divisions.models import Division
+
     places = [
-        {"code": d.code, "name": d.name}
-        for district in districts
+        Place(d.code, d.name)
+        for district in _districts()
         for d in Division.objects.filter(
             code__startswith=district.prefix, level__in=[Level.STREET, Level.COMMUNITY]
         ).order_by("code")
@@ -50,7 +70,7 @@ def prepare() -> dict[str, Any]:
         .order_by("order")
         .values_list("code", flat=True)
     )
-    return {"partner_id": partner.pk, "token": raw, "places": places, "categories": categories}
+    return places, categories
 
 
 def main() -> None:
