@@ -53,6 +53,8 @@ API_REFS = {"美团": "MT", "饿了么": "ELM", "顺丰": "SF", "京东": "JD", 
 _DISTRICT_WEIGHTS = {"210105000000": 45, "450103000000": 32, "150102000000": 23}
 # Filing by hour of day: riders' rush hours and the evening.
 _HOURS = (1, 1, 0.5, 0.3, 0.3, 0.4, 0.8, 1.5, 2.5, 3, 4, 5, 5.5, 5, 4.5, 4, 4, 4.5, 5, 5, 5.5, 5, 3.5, 2)
+# Share of filings that carry coordinates (hotline calls never do; Open311 always).
+_LOCATED: dict[str, float] = {Channel.H5: 0.55, Channel.API: 0.8, Channel.OPEN311: 1.0}
 # Mobile number prefixes of the three operators; the digits after them are drawn.
 _MOBILE_PREFIXES = ("13", "15", "18", "199", "166", "177")
 
@@ -202,7 +204,7 @@ class Planner:
         address = f"{spec.county.city}{slots['road']}{slots['number']}号{slots['landmark']}"
         if spec.channel == Channel.HOTLINE and rng.random() < 0.2:
             address = ""
-        located = {Channel.H5: 0.55, Channel.API: 0.8, Channel.OPEN311: 1.0}.get(spec.channel, 0.0)
+        located = _LOCATED.get(spec.channel, 0.0)
         if rng.random() >= located and address:
             return address, None, None
         lat = Decimal(f"{spec.county.lat + rng.uniform(-0.03, 0.03):.6f}")

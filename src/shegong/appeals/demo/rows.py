@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shegong.appeals.choices import State
 from shegong.appeals.demo import texts
@@ -19,6 +19,9 @@ from shegong.appeals.models import (
     Supervision,
 )
 from shegong.divisions.models import Division, Unit
+
+if TYPE_CHECKING:  # places imports this module
+    from shegong.appeals.demo.places import County
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Actors:
 class Spec:
     """What is filed: decided by the planner before the appeal's fate is drawn."""
 
-    county: Any  # demo.County
+    county: County
     division: Division
     category: Category
     pool: texts.Pool

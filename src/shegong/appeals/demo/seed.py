@@ -69,22 +69,22 @@ def _exclusions(
     if actors.leader is None:
         return []
     closed = [
-        r
+        (r.appeal, r.appeal.closed_at)
         for r in records
         if r.appeal.state == State.CLOSED
         and r.appeal.closed_at is not None
         and r.appeal.closed_at + dt.timedelta(days=6) < anchor
         and (r.appeal.redo_count or r.appeal.satisfaction != Satisfaction.SATISFIED)
     ]
-    chosen = rng.sample(closed, k=min(8, len(closed)))
     return [
         RateExclusion(
-            appeal=r.appeal,
+            appeal=appeal,
             reason=rng.choice(texts.EXCLUSION_REASONS),
             by=actors.leader,
-            at=r.appeal.closed_at + dt.timedelta(days=rng.uniform(1, 5)),
+            at=closed_at + dt.timedelta(days=rng.uniform(1, 5)),
         )
-        for r in chosen
+        for appeal, closed_at in rng.sample(closed, k=min(8, len(closed)))
+        if closed_at is not None
     ]
 
 

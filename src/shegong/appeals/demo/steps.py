@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,19 +17,22 @@ from django.utils.translation import gettext
 from shegong.appeals.choices import Channel, Clock, LimitUnit, SlaStage, State, Urgency
 from shegong.appeals.demo.rows import Actors, Record, Spec
 from shegong.appeals.limits import apply_limit, limit_for
-from shegong.appeals.models import Appeal, AppealEvent, SlaMark, Supervision
+from shegong.appeals.models import Appeal, AppealEvent, Category, SlaMark, Supervision
 from shegong.appeals.services import common as c
 from shegong.appeals.sla import EVENT_ACTIONS, Policy, _event_note, _later, _level_above_unit
 from shegong.core import calendar
 from shegong.divisions.models import Division, Unit
 
 # The state an appeal is in while a clock runs.
-_CLOCK_STATES = {
+_CLOCK_STATES: dict[str, str] = {
     Clock.SIGN_FOR: State.DISPATCHED,
     Clock.FIRST_CONTACT: State.IN_PROGRESS,
     Clock.HANDLE: State.IN_PROGRESS,
     Clock.REVISIT: State.REPLIED,
 }
+# The dispatch catalogue (division, category) → unit, and the dispatcher's choice after a 退单.
+Route = Callable[[Division, Category], Unit | None]
+Redispatch = Callable[[Spec, Unit], Unit]
 _WORKING_UNITS = frozenset({LimitUnit.WORKING_HOURS, LimitUnit.WORKING_DAYS})
 
 
@@ -36,7 +40,7 @@ class Steps:
     """Time, actors and rows for one run (caches the time limits); `timeline.Simulation` tells the story."""
 
     def __init__(
-        self, *, anchor: dt.datetime, actors: Actors, rng: random.Random, route: Any, redispatch: Any
+        self, *, anchor: dt.datetime, actors: Actors, rng: random.Random, route: Route, redispatch: Redispatch
     ) -> None:
         self.anchor = anchor
         self.actors = actors
@@ -44,7 +48,7 @@ class Steps:
         self.route = route  # (division, category) → Unit | None
         self.redispatch = redispatch  # (spec, the unit that returned it) → the unit it goes to next
         self.policy = Policy.from_settings()
-        self._limits: dict[tuple[str, str, int], tuple[int, str]] = {}
+        self._limits: dict[tuple[str, str, int | None], tuple[int, str]] = {}
         opens, closes = (
             dt.time.fromisoformat(v) for v in (settings.SHEGONG_WORKDAY_START, settings.SHEGONG_WORKDAY_END)
         )
@@ -173,7 +177,7 @@ class Steps:
         clock: str,
         *,
         start: dt.datetime,
-        due: dt.datetime,
+        due: dt.datetime | None,
         since: dt.datetime,
         until: dt.datetime | None,
     ) -> None:
@@ -181,6 +185,8 @@ class Steps:
         from `since` (it was set) until `until` (the clock stops or the deadline moves; None or a time after
         the anchor: it is still running)."""
         appeal = rec.appeal
+        if due is None:  # no deadline, nothing to escalate (as in the sweep)
+            return
 
         def current(at: dt.datetime) -> bool:
             return at <= self.anchor and (until is None or at < until)

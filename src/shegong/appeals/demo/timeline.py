@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from django.utils.translation import gettext
 
@@ -33,6 +33,16 @@ from shegong.appeals.services import common as c
 from shegong.appeals.sla import EVENT_ACTIONS
 from shegong.core import calendar
 from shegong.divisions.models import Unit
+
+
+class _Extension(NamedTuple):
+    """A 延期 the unit will ask for: when, how many working days, when the leader decides, and how."""
+
+    ask_at: dt.datetime
+    days: int
+    decide_at: dt.datetime
+    approve: bool
+
 
 # Timeline actions that the services write through `record` (and so bump the appeal's version).
 _UNVERSIONED = frozenset({c.SUBMIT, *EVENT_ACTIONS.values()})
@@ -207,17 +217,18 @@ class Simulation(Steps):
         if profile is ON_TIME and rng.random() < 0.03:
             reply_days *= 1.6  # even a good unit slips now and then
         # 延期: asked for after a day or two, decided by the leader within the day
-        extension = None
+        extension: _Extension | None = None
         if not spec.plain and not urgent and rng.random() < profile.extension:
             t_ask = self.working_days(t_sign, self.u((0.8, 2.5)))
             days = rng.choice((3, 5, 5, 7, 10))
-            extension = (t_ask, days, self.working_hours(t_ask, self.u((0.5, 7))), rng.random() < 0.85)
+            t_decide = self.working_hours(t_ask, self.u((0.5, 7)))
+            extension = _Extension(t_ask, days, t_decide, rng.random() < 0.85)
             reply_days = max(reply_days, 3.0) + days * (
                 self.u((0.2, 0.9)) if profile is not LATE else self.u((0.6, 1.3))
             )
         t_reply = max(self.working_days(t_sign, reply_days), t_contact + dt.timedelta(minutes=30))
-        if extension and t_reply <= extension[2]:
-            t_reply = self.working_days(extension[2], 0.5)
+        if extension and t_reply <= extension.decide_at:
+            t_reply = self.working_days(extension.decide_at, 0.5)
         withdrawn = self.withdraw_at(t_sign, t_reply) if withdraw_in == State.IN_PROGRESS else None
         t_stop = withdrawn or t_reply
         if spec.stop == State.IN_PROGRESS:
@@ -254,7 +265,7 @@ class Simulation(Steps):
                     deadline=calendar.add_working_days(t_sup, 2),
                 )
         handle_since = t_sign
-        if extension is not None and extension[0] < t_stop and self.happened(extension[0]):
+        if extension is not None and extension.ask_at < t_stop and self.happened(extension.ask_at):
             handle_since = self.extend(rec, unit, extension, t_stop, t_sign)
         self.sla(rec, Clock.HANDLE, start=t_sign, due=appeal.handle_due_at, since=handle_since, until=t_stop)
         self.withdraw(rec, withdrawn)
@@ -263,7 +274,7 @@ class Simulation(Steps):
         self.revisits(rec, unit, profile, t_reply)
 
     def extend(
-        self, rec: Record, unit: Unit, extension: tuple[Any, ...], t_stop: dt.datetime, t_sign: dt.datetime
+        self, rec: Record, unit: Unit, extension: _Extension, t_stop: dt.datetime, t_sign: dt.datetime
     ) -> dt.datetime:
         """延期 asked (and perhaps decided); returns since when the handling deadline is the current one."""
         appeal, rng = rec.appeal, self.rng
@@ -304,7 +315,7 @@ class Simulation(Steps):
             return t_sign
         # the old deadline was current until now; the sweep's steps on it end here
         self.sla(rec, Clock.HANDLE, start=t_sign, due=appeal.handle_due_at, since=t_sign, until=t_decide)
-        appeal.handle_due_at = calendar.add_working_days(appeal.handle_due_at, days)
+        appeal.handle_due_at = calendar.add_working_days(appeal.handle_due_at or t_decide, days)
         return t_decide
 
     def revisits(self, rec: Record, unit: Unit, profile: Profile, t_reply: dt.datetime) -> None:
