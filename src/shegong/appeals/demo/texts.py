@@ -3,9 +3,10 @@
 Chinese text here is demo content, not msgids. An appeal's text is composed as opener + situation + up to
 two details + ask, so a few dozen phrases per category give several hundred distinct, natural-sounding
 appeals. Placeholders are filled per appeal: {platform} {role} {job} {fee} {site} {boss} {vehicle} {road}
-{landmark} {place} {amount} {n}. A situation may bring its own details and asks where the category's
-general ones would not fit (an enquiry, a praise), and a `hint` naming the unit a dispatcher would pick
-instead of the dispatch catalogue's (a key of `places.County.units`, or "platform", "street", "swo").
+{landmark} {place} {estate} {amount} {fine} {rent} {n}. A situation may bring its own details, asks and
+replies where the category's general ones would not fit (an enquiry, a praise), and a `hint` naming the
+unit a dispatcher would pick instead of the dispatch catalogue's (a key of `places.County.units`, or
+"platform", "street", "swo").
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ WAGE = Pool(
         Situation("过节期间{site}承诺每单加两块钱补贴，结果发钱的时候一分没有。", types="FC"),
         Situation("给我结算的单量比我实际跑的少了一百多单，差了{amount}元。", types="FCO"),
         Situation("货主拖欠我运费{amount}元，平台说是货主和我之间的事不管。", types="T"),
-        Situation("代驾公司除了抽成，每个月还要交{amount}元的“装备费”，不交就不给派单。", types="D"),
+        Situation("代驾公司除了抽成，每个月还要交{fine}元的“装备费”，不交就不给派单。", types="D"),
         Situation("公会拖着我三个月的直播分成不给，合同里写的是月结。", types="S"),
     ),
     details=(
@@ -202,7 +203,7 @@ PLATFORM = Pool(
             ),
         ),
         Situation(
-            "超时一次罚{amount}元，可超时是因为电梯坏了、小区不让进，这些平台都不考虑。",
+            "超时一次罚{fine}元，可超时是因为电梯坏了、小区不让进，这些平台都不考虑。",
             types="FCO",
             hint="platform",
             asks=("希望把这种不合理的罚款取消，已经扣的退给我。",),
@@ -343,20 +344,20 @@ CONTRACT = Pool(
 ACCESS = Pool(
     situations=(
         Situation(
-            "{landmark}的保安不让电动车进小区，让我们把东西放在门口，顾客又投诉没送上楼。",
+            "{estate}的保安不让电动车进小区，让我们把东西放在门口，顾客又投诉没送上楼。",
             types="FCO",
             replies=(
-                "街道已联合社区、物业召开协调会，{landmark}已在东门设置外卖快递临时停放点，并为登记的配送人员开通门禁权限。",
+                "街道已联合社区、物业召开协调会，{estate}已在东门设置外卖快递临时停放点，并为登记的配送人员开通门禁权限。",
             ),
         ),
         Situation(
-            "{landmark}写字楼不让外卖员坐客梯，货梯要等二十分钟，每天都因为这个超时。",
+            "{landmark}旁边的写字楼不让外卖员坐客梯，货梯要等二十分钟，每天都因为这个超时。",
             types="FO",
             asks=("希望能开放一部电梯给我们用。",),
-            replies=("经协调，{landmark}物业已开放一部电梯供配送人员错峰使用。",),
+            replies=("经协调，该写字楼物业已开放一部电梯供配送人员错峰使用。",),
         ),
         Situation(
-            "{place}那个小区门禁只认业主的卡，每次进去都要打电话让顾客下来，非常耽误时间。",
+            "{road}的{estate}门禁只认业主的卡，每次进去都要打电话让顾客下来，非常耽误时间。",
             replies=("社区已推动物业为登记的配送人员开通临时门禁权限，并在门口增设智能取餐柜。",),
         ),
         Situation(
@@ -515,7 +516,7 @@ LIVING = Pool(
             replies=("已向诉求人详细说明本区保障性租赁住房申请条件及流程，并协助其在线提交了申请。",),
         ),
         Situation(
-            "{site}安排的宿舍一间住了十个人，每人每月还要交{amount}元。",
+            "{site}安排的宿舍一间住了十个人，每人每月还要交{rent}元。",
             types="FC",
             replies=("经现场核查，该宿舍存在消防安全隐患，已责令限期整改，并督促降低住宿费用。",),
         ),
@@ -559,6 +560,7 @@ HEALTH = Pool(
         Situation(
             "最近跑单压力特别大，晚上睡不着，白天也没精神。",
             hint="swo",
+            asks=("想找人聊聊，疏导一下。", "希望能有人帮帮我。"),
             replies=("已安排社工与诉求人电话沟通，提供心理疏导，并为其预约了社区心理咨询服务。",),
         ),
         Situation(
@@ -579,14 +581,17 @@ HEALTH = Pool(
             "今天中午在{place}差点中暑，头晕得厉害，现在在路边坐着。",
             urgent=True,
             details=("一天要跑十几个小时，饭都顾不上吃。",),
+            asks=("希望有人过来看看。", "希望多设几个能避暑的地方。"),
             replies=("已第一时间联系诉求人，其身体已无大碍，并向其发放了防暑降温用品。",),
         ),
         Situation(
             "长期骑车腰疼得厉害，想看看有没有针对我们的康复理疗。",
+            asks=("想知道社区医院能不能做。", "希望能多组织一些这样的义诊活动。"),
             replies=("已为诉求人联系社区卫生服务中心康复科，新就业群体可享受免费康复评估。",),
         ),
         Situation(
             "我有高血压，每天跑单没时间去医院，社区医院下班又早。",
+            asks=("希望社区卫生服务中心晚上也能看病。", "希望能给我们开个绿色通道。"),
             replies=("已协调社区卫生服务中心为新就业群体开设夜间门诊，每周二、四延长至晚八点。",),
         ),
     ),
@@ -663,7 +668,7 @@ SKILL = Pool(
             replies=("区总工会“求学圆梦行动”正在报名，已为诉求人登记学历提升意向。",),
         ),
         Situation(
-            "{site}说能帮我们评“网约配送员”职业技能等级，每人要交{amount}块钱，这是真的吗？",
+            "{site}说能帮我们评“网约配送员”职业技能等级，每人要交{rent}块钱，这是真的吗？",
             types="FO",
             appeal_type="report",
             asks=("请帮忙核实一下是不是骗人的。",),
@@ -757,6 +762,21 @@ POOLS: dict[str, Pool] = {
     "PARTICIPATION": PARTICIPATION,
 }
 
+# Residential estates (the "最后100米" of ACCESS), and places of every kind.
+ESTATES: tuple[str, ...] = (
+    "锦绣家园",
+    "阳光花园",
+    "幸福里小区",
+    "世纪花园",
+    "和平小区",
+    "翡翠城",
+    "滨河苑",
+    "中铁逸都",
+    "国际公寓",
+    "金色家园",
+    "丽景苑",
+    "紫薇小区",
+)
 LANDMARKS: tuple[str, ...] = (
     "万达广场",
     "万象汇",
