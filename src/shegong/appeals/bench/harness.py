@@ -67,8 +67,9 @@ class _Run:
     def report(self, phase: Phase) -> None:
         statuses = ", ".join(f"{status}: {n}" for status, n in sorted(phase.statuses.items()))
         self.say(
-            _(
-                "  {ok} ok in {s:.1f} s = {rps:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            "  "
+            + _(
+                "{ok} ok in {s:.1f} s = {rps:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
                 "errors {errors} ({statuses})"
             ).format(
                 ok=phase.ok,
@@ -81,7 +82,7 @@ class _Run:
             )
         )
         for failure in phase.failures[:3]:
-            self.say(_("  not 2xx: {failure}").format(failure=failure[:300]))
+            self.say("  " + _("not 2xx: {failure}").format(failure=failure[:300]))
 
 
 def choose_client(requested: str, say: Callable[[str], None]) -> str:

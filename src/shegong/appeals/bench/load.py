@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from shegong.appeals.bench import corpus
 from shegong.appeals.bench.results import Phase, parse_report, percentile
 from shegong.appeals.bench.server import PROXY_HEADERS, BenchError
@@ -38,7 +40,7 @@ def script(name: str) -> Path:
     """A Lua script shipped in this package (package data, so it is there in an installed wheel too)."""
     path = Path(str(resources.files("shegong.appeals.bench").joinpath(name)))
     if not path.is_file():
-        raise BenchError(f"{name} is missing from the installed package")
+        raise BenchError(_("{name} is missing from the installed package.").format(name=name))
     return path
 
 
@@ -64,7 +66,7 @@ def run_wrk(
     """One wrk run; `kind` is "intake" or "baseline"."""
     wrk = wrk_binary()
     if wrk is None:
-        raise BenchError("wrk is not installed")
+        raise BenchError(_("wrk is not installed (Debian: apt-get install wrk)."))
     report = workdir / f"{name}.report"
     report.unlink(missing_ok=True)
     env = {
@@ -88,7 +90,11 @@ def run_wrk(
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     (workdir / f"{name}.wrk.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
     if done.returncode != 0 or not report.exists():
-        raise BenchError(f"wrk failed ({done.returncode}):\n{(done.stdout + done.stderr)[-2000:]}")
+        raise BenchError(
+            _("wrk failed (exit code {code}):\n{output}").format(
+                code=done.returncode, output=(done.stdout + done.stderr)[-2000:]
+            )
+        )
     return parse_report(report.read_text(encoding="utf-8"), name=name)
 
 

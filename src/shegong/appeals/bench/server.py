@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from cryptography.fernet import Fernet
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -42,7 +43,10 @@ def check_database_name(name: str) -> str:
     so a slip of the keyboard cannot name the production database."""
     if not _NAME.match(name) or "bench" not in name:
         raise BenchError(
-            f"--database {name!r}: give a lower-case name containing 'bench' (it is dropped and recreated)"
+            _(
+                "--database {name}: give a lower-case name (letters, digits, _) containing “bench”; "
+                "that database is dropped and created again."
+            ).format(name=name)
         )
     return name
 
@@ -113,7 +117,9 @@ def run_child(argv: list[str], *, env: dict[str, str], log: Path) -> str:
         f.write(done.stdout + done.stderr)
     if done.returncode != 0:
         raise BenchError(
-            f"{' '.join(argv)} failed ({done.returncode}):\n{(done.stdout + done.stderr)[-2000:]}"
+            _("{command} failed (exit code {code}):\n{output}").format(
+                command=" ".join(argv), code=done.returncode, output=(done.stdout + done.stderr)[-2000:]
+            )
         )
     return done.stdout
 
@@ -140,7 +146,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
-                raise BenchError(f"the server exited during start-up; its log:\n{self.tail()}")
+                raise BenchError(
+                    _("The server stopped while starting. Its log:\n{log}").format(log=self.tail())
+                )
             try:
                 if get(self.port, "/healthz")[0] == 200:
                     return
@@ -148,7 +156,9 @@ class Server:
                 pass
             time.sleep(0.25)
         raise BenchError(
-            f"the server did not answer /healthz within {timeout:.0f} s; its log:\n{self.tail()}"
+            _("The server did not answer /healthz within {s} s. Its log:\n{log}").format(
+                s=round(timeout), log=self.tail()
+            )
         )
 
     def worker_pids(self) -> list[int]:
