@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "shegong.web",
     "shegong.appeals",
     "shegong.stations",
+    "shegong.open311",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("shegong.appeals.urls")),  # /h5/appeals/… and /desk/appeals/…
     path("dashboard/", include("shegong.web.dashboard_urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("shegong.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the 中文/English switch
 ]
