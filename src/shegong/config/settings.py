@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "shegong.appeals",
     "shegong.stations",
     "shegong.open311",
+    "shegong.smart",
 ]
 
 MIDDLEWARE = [
