@@ -36,20 +36,12 @@ PHONE_CONTEXT = {
     "locale": "zh-CN",
 }
 DESK_CONTEXT = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
-# A CSP violation is not always a console message; this reports it as one (init scripts are not subject
-# to the page's policy).
-REPORT_CSP = """
-document.addEventListener("securitypolicyviolation", function (e) {
-  console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
 class Problems(list[str]):
-    """Page errors, console errors (CSP violations included) and server errors seen by one page."""
+    """Page errors, console errors (Chromium reports CSP violations there) and server errors of a page."""
 
     def watch(self, page: Any) -> Any:
         page.on("pageerror", lambda exc: self.append(f"pageerror: {exc}"))
@@ -67,7 +59,6 @@ def sms() -> Iterator[list[Any]]:
 
 def _new_page(browser: Any, problems: Problems, **options: Any) -> tuple[Any, Any]:
     context = browser.new_context(**options)
-    context.add_init_script(REPORT_CSP)
     context.set_default_timeout(10_000)
     return context, problems.watch(context.new_page())
 
