@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 WORKER = "worker"  # actor_label of the worker's own actions (no account)
 SYSTEM = "system"  # actor_label of the worker process's actions
+
+# Sent by every transition once its timeline entry and audit row are written, inside the transition's
+# transaction, with sender=Appeal and keyword arguments appeal, action (the names above), actor (None for
+# the worker, a platform or the system), from_state ("" when filed) and changes. Other modules (smart:
+# suggestions and dispatcher corrections) listen instead of the services calling them. A receiver runs
+# inside the transaction: an exception it lets out rolls the transition back, so it writes only rows that
+# belong with the transition (in a savepoint, errors caught) or defers its work with transaction.on_commit.
+appeal_transitioned = Signal()
 
 
 class AppealConflict(ConflictError):
@@ -156,7 +165,17 @@ def record(
         target=appeal,
         changes={"from": from_state, "to": appeal.state, **(changes or {})},
     )
+    announce(appeal, action=action, actor=actor, from_state=from_state, changes=changes)
     return event
+
+
+def announce(
+    appeal: Appeal, *, action: str, actor: Any, from_state: str, changes: dict[str, Any] | None = None
+) -> None:
+    """Tell the listeners of `appeal_transitioned` (see there) that `action` has been recorded."""
+    appeal_transitioned.send(
+        sender=Appeal, appeal=appeal, action=action, actor=actor, from_state=from_state, changes=changes or {}
+    )
 
 
 def local_text(value: dt.datetime | None) -> str:

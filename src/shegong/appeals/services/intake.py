@@ -107,6 +107,7 @@ def appeal_submit(
         target=appeal,
         changes={"to": State.SUBMITTED, "channel": channel},
     )
+    c.announce(appeal, action=c.SUBMIT, actor=actor, from_state="")
     c.sms_worker(appeal, tpl.RECEIVED)
     return appeal
 
@@ -120,9 +121,11 @@ def appeal_accept(
     urgency: str | None = None,
     version: int | None = None,
 ) -> Appeal:
-    """待受理 → 待派单; intake may correct the category and urgency on the way."""
+    """待受理 → 待派单; intake may correct the category and urgency on the way. `actor=None` is the system
+    (the smart module's automatic acceptance of a confidently classified appeal)."""
     appeal = c.lock(appeal)
-    c.require(actor, AppealsPerm.INTAKE, appeal)
+    if actor is not None:
+        c.require(actor, AppealsPerm.INTAKE, appeal)
     c.check(appeal, c.ACCEPT, version=version)
     changes: dict[str, Any] = {}
     if category is not None and category.pk != appeal.category_id:
@@ -135,7 +138,7 @@ def appeal_accept(
     c.record(
         appeal,
         actor=actor,
-        actor_label="",
+        actor_label=c.SYSTEM,
         action=c.ACCEPT,
         audit_action=AppealsAction.ACCEPTED,
         from_state=from_state,
