@@ -192,6 +192,9 @@ SHEGONG_SLA_URGE_AFTER_DAYS = env.get_int("SHEGONG_SLA_URGE_AFTER_DAYS", default
 SHEGONG_SLA_SUPERVISE_AFTER_DAYS = env.get_int("SHEGONG_SLA_SUPERVISE_AFTER_DAYS", default=2)
 SHEGONG_SLA_URGENT_URGE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_URGE_AFTER_HOURS", default=2)
 SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS", default=4)
+# Smart intake (docs/smart.md): accept a filed appeal automatically when the classifier's top category has
+# at least this confidence and the place is a street or community; 0 or empty = never (the default).
+SHEGONG_SMART_AUTO_ACCEPT = float(os.environ.get("SHEGONG_SMART_AUTO_ACCEPT") or 0)
 
 # --- Static and media -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
