@@ -1,4 +1,4 @@
-"""The `shegong` command for operators: demo, serve, worker, manage, seed, backup, restore.
+"""The `shegong` command for operators: demo, serve, worker, manage, seed, open311, backup, restore.
 
 A thin layer: it prepares the environment each command needs (the demo always uses the embedded SQLite
 database; `serve` switches production hardening on), then hands over to Django management commands or to
@@ -177,6 +177,8 @@ Create the demo divisions, units and one demo account per role (idempotent), in 
 创建演示区划、单位和每个角色一个演示账号（可重复运行）。""",
     )
 
+    _open311_parser(commands)
+
     backup = _sub(
         commands,
         "backup",
@@ -207,6 +209,75 @@ table's row count and checksum is compared with the backup; any difference is an
     )
     restore.add_argument("file", metavar="FILE", type=Path, help="the backup file 备份文件")
     return parser
+
+
+def _open311_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    open311 = _sub(
+        commands,
+        "open311",
+        "Open311 keys for platform enterprises 平台企业的 Open311 密钥",
+        """\
+Manage the keys platform enterprises (美团, 饿了么, 顺丰…) use to file appeals through Open311 GeoReport v2
+at /open311/v2/ (docs/open311.md). Each key belongs to the platform's account at one division; only its
+hash is stored.
+管理平台企业通过 Open311 接口提交诉求所用的密钥；每个密钥属于平台在某一区划的账号，只保存其摘要。""",
+    )
+    groups = open311.add_subparsers(dest="group", metavar="key", required=True)
+    key = _sub(
+        groups,
+        "key",
+        "create, list or revoke keys 创建、列出、吊销密钥",
+        """\
+Create, list or revoke Open311 keys. 创建、列出或吊销 Open311 密钥。""",
+    )
+    actions = key.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = _sub(
+        actions,
+        "create",
+        "a new key for a platform at a division 为平台新建密钥",
+        """\
+Create a key for the platform NAME, filing inside the division PREFIX (e.g. 210105 for 皇姑区). The
+platform's account there is made with its first key. The key is printed once, alone on the last line:
+copy it now and give it to the platform; it cannot be shown again.
+为平台新建密钥，只能在该区划内提交诉求；首个密钥同时建立平台账号。密钥只在最后一行显示一次，请立即复制交给平台。""",
+    )
+    create.add_argument(
+        "--platform", required=True, metavar="NAME", help="the platform's name 平台名称，如 美团"
+    )
+    create.add_argument(
+        "--division", required=True, metavar="PREFIX", help="division code prefix, e.g. 210105 区划代码前缀"
+    )
+    listing = _sub(
+        actions,
+        "list",
+        "list keys, never showing them 列出密钥（不显示密钥本身）",
+        """\
+List the Open311 keys: platform, division, key prefix, created, last used, revoked. The keys themselves
+are not stored and never shown.
+列出密钥：平台、区划、密钥前缀、创建时间、最近使用、吊销时间；不显示密钥本身。""",
+    )
+    listing.add_argument("--platform", metavar="NAME", help="only this platform 只列该平台")
+    listing.add_argument("--division", metavar="PREFIX", help="only inside this division 只列该区划内")
+    listing.add_argument("--active", action="store_true", help="leave revoked keys out 不列已吊销的")
+    revoke = _sub(
+        actions,
+        "revoke",
+        "stop a key working 吊销密钥",
+        """\
+Revoke a key, given its id or prefix from `shegong open311 key list`; it stops working at once.
+吊销密钥（用列表中的编号或前缀），立即失效。""",
+    )
+    revoke.add_argument("key", metavar="PREFIX_OR_ID", help="the key's id or prefix 密钥编号或前缀")
+
+
+def _open311_argv(args: argparse.Namespace) -> list[str]:
+    if args.action == "create":
+        return ["open311", "key", "create", "--platform", args.platform, "--division", args.division]
+    if args.action == "list":
+        options = (("--platform", args.platform), ("--division", args.division))
+        words = [word for flag, value in options if value for word in (flag, value)]
+        return ["open311", "key", "list", *words, *(["--active"] if args.active else [])]
+    return ["open311", "key", "revoke", args.key]
 
 
 def _backup(file: Path) -> int:
@@ -268,6 +339,8 @@ def dispatch(args: argparse.Namespace, extra: list[str]) -> int:
                 ["seed_calendar", "--from-package"] if args.from_package else ["seed_calendar", args.file]
             )
         return manage(["demo_seed"])
+    if args.command == "open311":
+        return manage(_open311_argv(args))
     if args.command == "backup":
         return _backup(args.file)
     return _restore(args.file)
