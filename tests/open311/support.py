@@ -16,7 +16,7 @@ from django.test import Client
 from shegong.accounts.choices import Role
 from shegong.accounts.models import ApiToken, User
 from shegong.core.api import token_hash
-from shegong.divisions.models import Division
+from shegong.divisions.models import Division, Unit
 from tests.support.world import World
 
 BASE = "/open311/v2"
@@ -25,10 +25,14 @@ TEXT = "站点拖欠我三个月的配送费，站长一直不接电话。"
 
 
 def make_key(
-    world: World, role: str = Role.PLATFORM_PARTNER, division: Division | None = None, **token: Any
+    world: World,
+    role: str = Role.PLATFORM_PARTNER,
+    division: Division | None = None,
+    unit: Unit | None = None,
+    **token: Any,
 ) -> tuple[User, str]:
     """An account holding `role` at `division` (home by default) and the raw value of one of its tokens."""
-    user = world.user(role, division or world.home)
+    user = world.user(role, division or world.home, unit=unit)
     raw = "sg_" + secrets.token_urlsafe(24)
     ApiToken.objects.create(user=user, name="open311 test", prefix=raw[:8], key_hash=token_hash(raw), **token)
     return user, raw

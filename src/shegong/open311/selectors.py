@@ -88,7 +88,8 @@ def request_for(*, user: Any, request_id: str, division: Division | None) -> App
         .first()
     )
     if appeal is None:
-        raise Open311Error(404, _("No service request has the id {id}.").format(id=request_id[:40]))
+        # the same answer whether it does not exist or is outside the key's scope
+        raise Open311Error(404, _("No such service_request_id."))
     return appeal
 
 

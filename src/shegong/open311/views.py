@@ -142,6 +142,7 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     Idempotency-Key the client sent with its POST, which tells a client that lost the answer which
     request it filed (for as long as keys are kept, SHEGONG_IDEMPOTENCY_TTL_HOURS)."""
     user = _account(request, request.GET)
+    selectors.readable_appeals(user)  # a key that may read nothing is refused before any lookup
     selectors.jurisdiction(request.GET.get("jurisdiction_id"))
     stored = (
         IdempotencyKey.objects.filter(scope=filing.scope_of(user), key=token)
@@ -150,9 +151,7 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     )
     request_id = stored.get("service_request_id") if isinstance(stored, dict) else None
     if not request_id:
-        raise Open311Error(
-            404, _("No service request was filed with the token {token}.").format(token=token[:40])
-        )
+        raise Open311Error(404, _("No service request was filed with this token."))
     # the request must still be readable by this key (a key that lost its grant learns nothing)
     selectors.request_for(user=user, request_id=request_id, division=None)
     return render(
