@@ -51,4 +51,6 @@ def test_last_use_is_written_at_most_once_a_minute(world: World) -> None:
     assert ApiToken.objects.get(pk=row.pk).last_used_at == first
     ApiToken.objects.filter(pk=row.pk).update(last_used_at=first - dt.timedelta(minutes=2))
     account_for_api_key(raw)
-    assert ApiToken.objects.get(pk=row.pk).last_used_at > first - dt.timedelta(seconds=1)
+    latest = ApiToken.objects.get(pk=row.pk).last_used_at
+    assert latest is not None
+    assert latest >= first  # written again: the stored use was two minutes old

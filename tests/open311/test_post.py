@@ -15,7 +15,6 @@ from shegong.accounts.choices import Role
 from shegong.appeals.choices import AppealType, Channel, State, WorkerType
 from shegong.appeals.models import Appeal, AppealEvent
 from shegong.core.models import AuditEvent, IdempotencyKey, OutboxMessage
-from shegong.open311 import filing
 from shegong.stations.geo import gcj02_to_wgs84
 from tests.open311.support import (
     PHONE,
@@ -269,13 +268,13 @@ def test_a_retry_across_the_window_edge_still_files_once(
 ) -> None:
     _, key = make_key(world)
     start = timezone.now().replace(minute=9, second=59, microsecond=0)
-    monkeypatch.setattr(filing.timezone, "now", lambda: start)
+    monkeypatch.setattr(timezone, "now", lambda: start)
     assert post(client, "json", body(key, world)).status_code == 201
-    monkeypatch.setattr(filing.timezone, "now", lambda: start + dt.timedelta(seconds=2))
+    monkeypatch.setattr(timezone, "now", lambda: start + dt.timedelta(seconds=2))
     assert post(client, "json", body(key, world)).status_code == 201
     assert Appeal.all_objects.count() == 1
     # half an hour later the same words are a new appeal
-    monkeypatch.setattr(filing.timezone, "now", lambda: start + dt.timedelta(minutes=30))
+    monkeypatch.setattr(timezone, "now", lambda: start + dt.timedelta(minutes=30))
     assert post(client, "json", body(key, world)).status_code == 201
     assert Appeal.all_objects.count() == 2
 

@@ -62,7 +62,8 @@ class ServiceRequestForm(forms.Form):
         return pii.normalise(pii.PIIKind.PHONE, self.cleaned_data["phone"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         lat, lng = data.get("lat") or "", data.get("long") or ""
         if bool(lat) != bool(lng):
             raise ValidationError(_("Send both lat and long, or neither."))
