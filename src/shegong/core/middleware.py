@@ -41,6 +41,12 @@ class RequestContextMiddleware:
         return response
 
 
+# Path prefix → the 413 answer for clients that expect their own error format (Open311's error list in
+# XML or JSON); registered by the app that serves the prefix, so core names no domain app.
+TooLargeResponder = Callable[[HttpRequest, str], HttpResponse]
+TOO_LARGE_RESPONDERS: dict[str, TooLargeResponder] = {}
+
+
 class BodySizeLimitMiddleware:
     """Refuse bodies over 1 MB (uploads: SHEGONG_UPLOAD_MAX_BYTES) with 413 before anything reads them."""
 
@@ -60,6 +66,9 @@ class BodySizeLimitMiddleware:
         )
         if length > limit:
             message = _("The request body is too large.")
+            for prefix, respond in TOO_LARGE_RESPONDERS.items():
+                if request.path.startswith(prefix):
+                    return respond(request, message)
             if request.path.startswith(("/api/", "/open311/")):
                 return JsonResponse(
                     {"code": "payload_too_large", "message": message, "details": {"limit_bytes": limit}},
