@@ -167,3 +167,14 @@ def test_writes_to_read_only_resources_are_refused(client: Client) -> None:
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     error_descriptions(response, "json")
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_an_oversized_body_is_413_in_the_format_asked(client: Client, fmt: str) -> None:
+    response = client.post(
+        f"{BASE}/requests.{fmt}",
+        "description=" + "x" * (1024 * 1024 + 10),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert error_descriptions(response, fmt)

@@ -164,3 +164,8 @@ def not_found(request: HttpRequest, path: str) -> HttpResponse:
     return error_response(
         format_of(path), 404, [_("No such resource; the endpoints are listed in discovery.xml.")]
     )
+
+
+def too_large(request: HttpRequest, message: str) -> HttpResponse:
+    """The body-size limit's 413 (core.middleware), as the spec's error list in the format asked for."""
+    return error_response(format_of(request.path), 413, [message])
