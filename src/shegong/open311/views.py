@@ -116,7 +116,8 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 @open311_view("GET", "HEAD", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
-        user = _account(request, request.POST)
+        # the spec sends the key in the form body; some clients put it in the query string
+        user = _account(request, request.POST if "api_key" in request.POST else request.GET)
         status, entry = filing.file_request(
             user=user, post=request.POST, idempotency_key=request.headers.get("Idempotency-Key")
         )
