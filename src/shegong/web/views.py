@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from shegong.accounts.choices import AccountsPerm, Role
 from shegong.divisions.choices import UnitType
-from shegong.web import cards, h5, nav, selectors
+from shegong.web import cards, dashboard, h5, nav, selectors
 from shegong.web.access import dashboard_required, is_staff_member, staff_required
 from shegong.web.context_processors import role_label
 
@@ -131,6 +131,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         "units_chart": chart,
         "jurisdictions": _jurisdictions(user),
         "show_desk_link": is_staff_member(user),
+        "blocks": dashboard.blocks_for(user),  # modules' cards (web.dashboard)
     }
     return render(request, "dashboard/home.html", context)
 
