@@ -195,6 +195,16 @@ SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_SUPER
 # Smart intake (docs/smart.md): accept a filed appeal automatically when the classifier's top category has
 # at least this confidence and the place is a street or community; 0 or empty = never (the default).
 SHEGONG_SMART_AUTO_ACCEPT = float(os.environ.get("SHEGONG_SMART_AUTO_ACCEPT") or 0)
+# Hotspots (未诉先办, docs/smart.md), found every hour over the last WINDOW_DAYS: a street × category cluster
+# of at least MIN_COUNT appeals whose texts are alike (character TF-IDF cosine ≥ SIMILARITY, 0–1) is an
+# alert; so is a county × category count of at least SURGE_FACTOR × its weekly average over the
+# BASELINE_WEEKS before, and at least SURGE_FLOOR.
+SHEGONG_HOTSPOT_WINDOW_DAYS = env.get_int("SHEGONG_HOTSPOT_WINDOW_DAYS", default=7)
+SHEGONG_HOTSPOT_MIN_COUNT = env.get_int("SHEGONG_HOTSPOT_MIN_COUNT", default=5)
+SHEGONG_HOTSPOT_SIMILARITY = float(os.environ.get("SHEGONG_HOTSPOT_SIMILARITY") or 0.2)
+SHEGONG_HOTSPOT_SURGE_FACTOR = float(os.environ.get("SHEGONG_HOTSPOT_SURGE_FACTOR") or 2)
+SHEGONG_HOTSPOT_SURGE_FLOOR = env.get_int("SHEGONG_HOTSPOT_SURGE_FLOOR", default=8)
+SHEGONG_HOTSPOT_BASELINE_WEEKS = env.get_int("SHEGONG_HOTSPOT_BASELINE_WEEKS", default=4)
 
 # --- Static and media -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
