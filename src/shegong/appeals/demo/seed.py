@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from shegong.appeals.choices import Channel, Satisfaction, State
 from shegong.appeals.demo import texts
+from shegong.appeals.demo.hotspots import hotspot_specs
 from shegong.appeals.demo.places import County, Routes, counties, redispatch, seed_demo_rules
 from shegong.appeals.demo.plan import (
     API_REFS,
@@ -123,7 +124,7 @@ def _simulate(
     numbers: list[str],
 ) -> list[Record]:
     planner = Planner(anchor=anchor, counties=counties, categories=categories)
-    waiting = journey(planner, actors, anchor)
+    waiting = journey(planner, actors, anchor) + hotspot_specs(planner, anchor)
     specs = [planner.spec(submitted_at=planner.when()) for _ in range(APPEALS - len(waiting))] + waiting
     specs.sort(key=lambda s: s.submitted_at)
     simulation = Simulation(
@@ -131,7 +132,8 @@ def _simulate(
     )
     records: list[Record] = []
     for index, (spec, number) in enumerate(zip(specs, numbers, strict=True)):
-        if not spec.plain and planner.rng.random() < 0.04:
+        written = bool(spec.text)  # the hotspot bursts come written, about their own place
+        if not spec.plain and not written and planner.rng.random() < 0.04:
             target = duplicate_of(spec, records, planner.rng)
             if target is not None:  # the same problem at the same place, told by a workmate
                 spec.merge_into = target
@@ -140,8 +142,9 @@ def _simulate(
                 spec.slots = dict(target.spec.slots)
                 if spec.channel in (Channel.API, Channel.OPEN311) and spec.platform not in API_REFS:
                     spec.channel = Channel.H5
-        spec.text = planner.text(spec)
-        spec.address, spec.lat, spec.lng = planner.address(spec)
+        if not written:
+            spec.text = planner.text(spec)
+            spec.address, spec.lat, spec.lng = planner.address(spec)
         if spec.channel in (Channel.API, Channel.OPEN311):
             local = timezone.localtime(spec.submitted_at)
             spec.source_ref = f"{API_REFS[spec.platform]}{local:%Y%m%d}{index:05d}"
