@@ -12,6 +12,7 @@ urlpatterns = [
     path("h5/", include("shegong.web.h5_urls")),
     path("", include("shegong.appeals.urls")),  # /h5/appeals/… and /desk/appeals/…
     path("dashboard/", include("shegong.web.dashboard_urls")),
+    path("dashboard/hotspots/", include("shegong.smart.hotspots.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.open311.urls")),
     path("admin/", admin.site.urls),
