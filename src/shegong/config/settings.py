@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "shegong.stations",
     "shegong.open311",
     "shegong.smart",
+    "shegong.smart.hotspots",
 ]
 
 MIDDLEWARE = [
