@@ -196,6 +196,12 @@ SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_SUPER
 # Smart intake (docs/smart.md): accept a filed appeal automatically when the classifier's top category has
 # at least this confidence and the place is a street or community; 0 or empty = never (the default).
 SHEGONG_SMART_AUTO_ACCEPT = float(os.environ.get("SHEGONG_SMART_AUTO_ACCEPT") or 0)
+# Possible duplicates (shegong.smart.duplicates): open appeals of the same category in the same street, or
+# within this many metres when both have coordinates, filed in the last this many days, whose texts have at
+# least this cosine similarity (character 1–2-gram TF-IDF; docs/smart.md has the precision/recall behind it).
+SHEGONG_SMART_DUP_DAYS = env.get_int("SHEGONG_SMART_DUP_DAYS", default=14)
+SHEGONG_SMART_DUP_METRES = env.get_int("SHEGONG_SMART_DUP_METRES", default=500)
+SHEGONG_SMART_DUP_THRESHOLD = float(os.environ.get("SHEGONG_SMART_DUP_THRESHOLD") or 0.22)
 # Hotspots (未诉先办, docs/smart.md), found every hour over the last WINDOW_DAYS: a street × category cluster
 # of at least MIN_COUNT appeals whose texts are alike (character TF-IDF cosine ≥ SIMILARITY, 0–1) is an
 # alert; so is a county × category count of at least SURGE_FACTOR × its weekly average over the
