@@ -116,6 +116,7 @@ def seed_demo() -> list[DemoAccount]:
 
     from shegong.appeals.demo import seed_demo_appeals
     from shegong.divisions.demo import seed_demo_divisions
+    from shegong.smart.hotspots.demo import seed_demo_hotspots
     from shegong.stations.demo import seed_demo_stations
 
     with transaction.atomic():
@@ -127,6 +128,8 @@ def seed_demo() -> list[DemoAccount]:
             _ensure_account(account, places)
         # after the accounts: demo_admin writes the dispatch rules, the others act in the history
         seed_demo_appeals()
+        # after the appeals: the hotspot job over them, and the demo governance task
+        seed_demo_hotspots()
     return accounts
 
 
