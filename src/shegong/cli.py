@@ -129,6 +129,23 @@ Run any Django management command, exactly like manage.py: for example
     )
     manage_cmd.add_argument("args", nargs=argparse.REMAINDER, help="the command and its options 命令及参数")
 
+    smart = _sub(
+        commands,
+        "smart",
+        "classifier evaluation and retraining 智能分类",
+        """\
+Smart dispatch commands, run as the management command smart_NAME with the options given:
+  shegong smart eval FILE.jsonl   score the live classifier on labelled appeals; its last line is one
+                                  JSON object (also --heldout, --demo)
+  shegong smart retrain           rebuild the classifier from the seed corpus and dispatchers' corrections
+Any other smart_NAME command runs the same way (NAME may use - for _).
+Help for one: shegong manage smart_eval --help. See docs/smart.md.
+智能分类命令：eval 用标注好的诉求评估分类器（最后一行为 JSON 结果），
+retrain 用种子语料和派单纠正重新训练。""",
+    )
+    smart.add_argument("name", metavar="NAME", help="eval, retrain, … 命令名")
+    smart.add_argument("args", nargs=argparse.REMAINDER, help="its file and options 文件及参数")
+
     seed = _sub(
         commands,
         "seed",
@@ -329,6 +346,8 @@ def dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return manage([*extra, *args.args])
     if args.command == "bench":
         return manage([f"bench_{args.name}", *extra])
+    if args.command == "smart":
+        return manage([f"smart_{args.name.replace('-', '_')}", *args.args, *extra])
     if args.command == "seed":
         if args.what == "divisions":
             options = (("--skip-invalid", args.skip_invalid), ("--dry-run", args.dry_run))
@@ -350,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `shegong` console script; exits with the command's status."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in {"worker", "manage", "bench"}:
+    if extra and args.command not in {"worker", "manage", "bench", "smart"}:
         parser.error("unrecognized arguments: " + " ".join(extra))
     try:
         code = dispatch(args, extra)
