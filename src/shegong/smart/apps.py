@@ -6,3 +6,11 @@ class SmartConfig(AppConfig):
     name = "shegong.smart"
     label = "smart"
     verbose_name = _("Smart dispatch")
+
+    def ready(self) -> None:
+        from shegong.appeals.desk.suggest import register_classifier
+        from shegong.smart import signals, suggestions
+
+        # The intake form shows the live model's top-3 and preselects the first (docs/appeals-desk.md).
+        register_classifier(suggestions.desk_classifier)
+        signals.connect()
