@@ -10,7 +10,7 @@ class AlertKind(models.TextChoices):
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting decision")
     DISMISSED = "dismissed", _("Dismissed")
     TASK = "task", _("Governance task")
 

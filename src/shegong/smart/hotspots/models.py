@@ -164,7 +164,7 @@ class TaskUpdate(models.Model):
     note = models.TextField(_("note"), max_length=NOTE_MAX, validators=[MaxLengthValidator(NOTE_MAX)])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=_("noted by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -47,7 +47,11 @@ class Migration(migrations.Migration):
                 (
                     "status",
                     models.CharField(
-                        choices=[("open", "Open"), ("dismissed", "Dismissed"), ("task", "Governance task")],
+                        choices=[
+                            ("open", "Awaiting decision"),
+                            ("dismissed", "Dismissed"),
+                            ("task", "Governance task"),
+                        ],
                         default="open",
                         max_length=10,
                         verbose_name="status",
@@ -224,7 +228,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="by",
+                        verbose_name="noted by",
                     ),
                 ),
                 (
