@@ -83,9 +83,10 @@ def _weak_live_model() -> TrainedModel:
     """A live model trained on a third of the seed corpus: any honest retrain should beat it."""
     seed, heldout = training.seed_examples()
     weak = training.train(seed[::3])
-    return training.save_live(
+    row: TrainedModel = training.save_live(
         weak, training.evaluate(weak, heldout), seed_count=len(seed[::3]), history_count=0, note="weak"
     )
+    return row
 
 
 def test_a_history_of_wrong_labels_is_refused(actors: Actors) -> None:

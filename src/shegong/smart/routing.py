@@ -62,7 +62,7 @@ def suggest_unit(division: Division, category: Category | None) -> RouteSuggesti
     learned = learned_unit(division, category)
     if rule is None:
         if learned is not None:
-            return RouteSuggestion(learned.unit, learned.reason)
+            return learned
         return RouteSuggestion(
             None,
             Reason(
@@ -73,8 +73,8 @@ def suggest_unit(division: Division, category: Category | None) -> RouteSuggesti
                 ),
             ),
         )
-    if learned is not None and learned.unit.pk != rule.unit_id and _broader(rule, division, category):
-        return RouteSuggestion(learned.unit, learned.reason)
+    if learned is not None and learned.unit != rule.unit and _broader(rule, division, category):
+        return learned
     return RouteSuggestion(rule.unit, Reason(CATALOGUE, _rule_text(rule)))
 
 
