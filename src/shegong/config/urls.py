@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("shegong.appeals.urls")),  # /h5/appeals/… and /desk/appeals/…
     path("dashboard/", include("shegong.web.dashboard_urls")),
     path("dashboard/hotspots/", include("shegong.smart.hotspots.urls")),
+    path("smart/", include("shegong.smart.urls")),  # duplicate hint (H5) and list (desk)
     path("api/", api.urls),
     path("open311/v2/", include("shegong.open311.urls")),
     path("admin/", admin.site.urls),
