@@ -95,7 +95,10 @@ def hotspot_specs(planner: Planner, anchor: dt.datetime) -> list[Spec]:
 def _burst(planner: Planner, county: County, burst: Burst, anchor: dt.datetime) -> list[Spec]:
     rng = planner.rng
     street = county.streets[burst.street] if burst.street is not None else None
-    places = [c for c in county.communities if street and c.code.startswith(street.prefix)] or [street]
+    # the street's communities; None: anywhere in the county, as ordinary appeals
+    places: list[Division | None] = [
+        c for c in county.communities if street and c.code.startswith(street.prefix)
+    ] or [street]
     pool = texts.POOLS[burst.category]
     situation = pool.situations[burst.situation] if burst.situation is not None else None
     lat = Decimal(f"{county.lat + rng.uniform(-0.02, 0.02):.6f}")
@@ -105,7 +108,7 @@ def _burst(planner: Planner, county: County, burst: Burst, anchor: dt.datetime) 
     for days, hour, minute in burst.when:
         day = timezone.localtime(anchor).date() - dt.timedelta(days=days)
         at = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_default_timezone())
-        division = rng.choice(places)  # None: anywhere in the county, as ordinary appeals
+        division = rng.choice(places)
         spec = planner.spec(submitted_at=at, county=county, division=division, category=burst.category)
         # a worker whom the situation fits (couriers, not streamers, park e-bikes)
         while situation is not None and situation.types and spec.letter not in situation.types:
