@@ -200,6 +200,9 @@ def test_heldout_scores_reach_the_goals(corpus: Any, model: training.Model) -> N
     assert metrics.urgent_recall >= 0.95
     assert metrics.urgent_precision >= 0.7
     assert metrics.ms_per_item < 5  # the goal is 2 ms; generous here for a shared CI machine
+    # calibrated: what the model says is close to how often it is right
+    assert metrics.calibration_error < 0.1
+    assert abs(metrics.confidence - metrics.top1) < 0.1
 
 
 def test_training_needs_examples() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
+from django.utils.translation import gettext
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
@@ -31,7 +32,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED_FILE = DATA / "seed.jsonl"
 HELDOUT_FILE = DATA / "heldout.jsonl"
 # Bump when the method changes, so a cached seed model built by older code is not reused.
-METHOD = "char13+jieba/linsvc-sigmoid/v1"
+METHOD = "char13+jieba+cues/linsvc-sigmoid-power/v2"
 URGENT_THRESHOLD_BOUNDS = (0.1, 0.5)
 URGENT_CV_PRECISION = 0.9
 
@@ -53,8 +54,17 @@ class Model:
     urgency: Any
     urgent_threshold: float
     trained_on: int = 0
-
     scorer: LinearScorer | None = None
+    # Per-class Platt scaling, normalised, is under-confident (0.72 said, 0.97 right on the training
+    # folds); one power applied to the normalised probabilities, fitted on cross-validated predictions,
+    # brings what the model says in line with how often it is right.
+    temperature: float = 1.0
+
+    def _sharpen(self, proba: np.ndarray) -> np.ndarray:
+        if self.temperature == 1.0:
+            return proba
+        powered = np.power(proba, self.temperature)
+        return powered / powered.sum(axis=-1, keepdims=True)
 
     @property
     def classes(self) -> list[str]:
@@ -65,13 +75,14 @@ class Model:
         if self.scorer is None:
             self.scorer = LinearScorer(self.features, [self.category, self.urgency])
         category, urgency = self.scorer.calibrated(normalize(text))
-        return category, float(urgency[1])
+        return self._sharpen(category), float(urgency[1])
 
     def predict_reference(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The same through scikit-learn (slow per call; the reference the fast path is tested against)."""
         matrix = self.features.transform([normalize(t) for t in texts])
         urgent_column = list(self.urgency.classes_).index(True)
-        return self.category.predict_proba(matrix), self.urgency.predict_proba(matrix)[:, urgent_column]
+        category = self._sharpen(self.category.predict_proba(matrix))
+        return category, self.urgency.predict_proba(matrix)[:, urgent_column]
 
 
 @dataclass
@@ -85,6 +96,10 @@ class Metrics:
     ms_per_item: float
     # code → {"precision", "recall", "f1", "support"} of the top-1 choice
     per_category: dict[str, dict[str, float]] = field(default_factory=dict)
+    # calibration: mean top-1 probability, and the expected calibration error over ten bins (the gap
+    # between what the model says and how often it is right, weighted by how many appeals it says it of)
+    confidence: float = 0.0
+    calibration_error: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,16 +125,20 @@ def parse_line(line: str) -> Example:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg})") from None
+        raise ValueError(gettext("not JSON ({error})").format(error=exc.msg)) from None
     if not isinstance(row, dict):
-        raise ValueError("not a JSON object")
+        raise ValueError(gettext("not a JSON object"))
     text, category, urgent = row.get("text"), row.get("category"), row.get("urgent", False)
     if not isinstance(text, str):
-        raise ValueError('"text" is missing or not a string')
+        raise ValueError(gettext("“text” is missing or not a string"))
     if category not in CODES:
-        raise ValueError(f'"category" {category!r} is not one of {", ".join(CODES)}')
+        raise ValueError(
+            gettext("“category” {value} is not one of {codes}").format(
+                value=json.dumps(category, ensure_ascii=False), codes=", ".join(CODES)
+            )
+        )
     if not isinstance(urgent, bool):
-        raise ValueError('"urgent" is not true or false')
+        raise ValueError(gettext("“urgent” is not true or false"))
     return Example(text=text, category=category, urgent=urgent)
 
 
@@ -190,6 +209,22 @@ def _urgent_threshold(matrix: Any, urgent: np.ndarray) -> float:
     return high
 
 
+def _temperature(matrix: Any, categories: np.ndarray) -> float:
+    """The power that minimises the log loss of cross-validated category probabilities."""
+    if min(np.unique(categories, return_counts=True)[1]) < 10:
+        return 1.0  # too few examples per category to fold twice
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=2)
+    proba = cross_val_predict(_calibrated(), matrix, categories, cv=folds, method="predict_proba")
+    truth = np.searchsorted(np.unique(categories), categories)
+
+    def loss(power: float) -> float:
+        powered = np.power(np.maximum(proba, 1e-12), power)
+        powered /= powered.sum(axis=1, keepdims=True)
+        return float(-np.mean(np.log(powered[np.arange(len(truth)), truth])))
+
+    return float(min(np.round(np.arange(0.5, 3.001, 0.05), 2), key=loss))
+
+
 def train(examples: Sequence[Example]) -> Model:
     """Fit category and urgency classifiers on the examples (deterministic)."""
     if not examples:
@@ -209,6 +244,7 @@ def train(examples: Sequence[Example]) -> Model:
         urgent_threshold=_urgent_threshold(matrix, urgent),
         trained_on=len(examples),
         scorer=LinearScorer(features, [category, urgency]),
+        temperature=_temperature(matrix, categories),
     )
 
 
@@ -228,10 +264,14 @@ def evaluate(model: Model, examples: Sequence[Example]) -> Metrics:
     rows = [model.predict_one(e.text) for e in examples]
     elapsed = time.perf_counter() - started
     top1_hits = top3_hits = flagged = flagged_right = 0
+    said = np.zeros(len(examples))
+    right = np.zeros(len(examples), dtype=bool)
     counts = {code: {"tp": 0, "fp": 0, "fn": 0, "support": 0} for code in CODES}
-    for example, (proba, urgent_p) in zip(examples, rows, strict=True):
-        order = classes[np.argsort(-proba, kind="stable")]
+    for index, (example, (proba, urgent_p)) in enumerate(zip(examples, rows, strict=True)):
+        ranking = np.argsort(-proba, kind="stable")
+        order = classes[ranking]
         best = str(order[0])
+        said[index], right[index] = proba[ranking[0]], best == example.category
         top1_hits += best == example.category
         top3_hits += example.category in order[:3]
         counts[example.category]["support"] += 1
@@ -255,6 +295,12 @@ def evaluate(model: Model, examples: Sequence[Example]) -> Metrics:
         }
     present = [v["f1"] for v in per_category.values() if v["support"]]
     n = len(examples)
+    bins = np.minimum((said * 10).astype(int), 9)
+    calibration_error = sum(
+        abs(said[bins == b].mean() - right[bins == b].mean()) * (bins == b).sum() / n
+        for b in range(10)
+        if (bins == b).any()
+    )
     return Metrics(
         n=n,
         top1=_ratio(top1_hits, n),
@@ -264,6 +310,8 @@ def evaluate(model: Model, examples: Sequence[Example]) -> Metrics:
         urgent_precision=_ratio(flagged_right, flagged),
         ms_per_item=_ratio(elapsed * 1000, n),
         per_category=per_category,
+        confidence=float(said.mean()) if n else 0.0,
+        calibration_error=float(calibration_error),
     )
 
 

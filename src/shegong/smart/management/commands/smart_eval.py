@@ -80,6 +80,12 @@ class Command(BaseCommand):
         metrics = training.evaluate(model, examples)
         self.stdout.write(gettext("Model {version}, {n} appeals").format(version=model.version, n=metrics.n))
         self.stdout.write(
+            gettext(
+                "Mean top-1 probability {confidence:.3f}, top-1 accuracy {top1:.3f}, "
+                "calibration error {ece:.3f}"
+            ).format(confidence=metrics.confidence, top1=metrics.top1, ece=metrics.calibration_error)
+        )
+        self.stdout.write(
             f"{'code':<14}{_pad(gettext('category'), 20)}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>6}"
         )
         for code, row in metrics.per_category.items():
