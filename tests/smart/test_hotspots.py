@@ -337,7 +337,10 @@ def test_create_task_from_alert_page(world: World, client: Client) -> None:
     file(world.home_community, UNRELATED[2], days_ago=40)  # before them: not
     leader = world.user(Role.LEADER)
     english(client).force_login(leader)
-    form = client.get(f"/dashboard/hotspots/{alert.pk}/task/").context["form"]
+    page = client.get(f"/dashboard/hotspots/{alert.pk}/task/")
+    form = page.context["form"]
+    month_on = timezone.localdate() + dt.timedelta(days=30)
+    assert f'value="{month_on.isoformat()}"' in page.content.decode()  # what a date input can show
     assert form.initial["lead_unit"] == office.pk  # the dispatch catalogue's unit for this street × category
     assert "测试街道" in form.initial["theme"]
     assert "幸福里" in form.initial["problems"]

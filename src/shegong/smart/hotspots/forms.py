@@ -103,7 +103,9 @@ class TaskForm(forms.Form):
         help_text=_("What the appeals show and what must change."),
     )
     lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=Unit.all_objects.none())
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("Deadline"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
