@@ -12,6 +12,7 @@ from shegong.accounts.choices import Role
 from shegong.appeals import services as s
 from shegong.appeals.choices import State
 from shegong.appeals.desk import detail as detail_view
+from shegong.appeals.desk import suggest
 from shegong.appeals.desk.suggest import register_classifier
 from shegong.appeals.models import Category
 from shegong.core.audit import CoreAction
@@ -149,11 +150,17 @@ def test_detail_url_matches_only_tracking_numbers(world: World) -> None:
 
 
 # --- classifier suggestion ---------------------------------------------------------------------------------
-@pytest.fixture
-def classifier() -> Iterator[None]:
-    register_classifier(lambda text: ([("WAGE", 0.91), ("NOPE", 0.05), ("CONTRACT", 0.04)], "urgent"))
+@pytest.fixture(autouse=True)
+def _installed_classifier_restored() -> Iterator[None]:
+    # the smart app installs its classifier in ready(); each test here swaps it and puts it back
+    installed = suggest._classifier
     yield
-    register_classifier(None)
+    register_classifier(installed)
+
+
+@pytest.fixture
+def classifier() -> None:
+    register_classifier(lambda text: ([("WAGE", 0.91), ("NOPE", 0.05), ("CONTRACT", 0.04)], "urgent"))
 
 
 def test_intake_sees_the_classifiers_suggestion_preselected(world: World, classifier: None) -> None:
@@ -171,17 +178,15 @@ def test_a_failing_classifier_leaves_intake_working(world: World) -> None:
         raise RuntimeError("model file missing")
 
     register_classifier(broken)
-    try:
-        appeal = drive(world, world.home_street, State.SUBMITTED)
-        response = client_for(world.user(Role.INTAKE)).get(detail_url(appeal))
-    finally:
-        register_classifier(None)
+    appeal = drive(world, world.home_street, State.SUBMITTED)
+    response = client_for(world.user(Role.INTAKE)).get(detail_url(appeal))
     assert response.status_code == 200
     assert 'data-testid="classifier-suggestion"' not in response.content.decode()
     assert 'data-testid="action-form-accept"' in response.content.decode()
 
 
 def test_without_a_classifier_intake_classifies_by_hand(world: World) -> None:
+    register_classifier(None)
     appeal = drive(world, world.home_street, State.SUBMITTED)
     html = client_for(world.user(Role.INTAKE)).get(detail_url(appeal)).content.decode()
     assert 'data-testid="classifier-suggestion"' not in html
