@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -205,6 +207,30 @@ def test_heldout_scores_reach_the_goals(corpus: Any, model: training.Model) -> N
     assert abs(metrics.confidence - metrics.top1) < 0.1
 
 
+def test_the_model_file_classifies_like_the_trained_model_without_scikit_learn(
+    corpus: Any, model: training.Model, tmp_path: Path
+) -> None:
+    path = tmp_path / "model.pkl"
+    training.write_model(model, path)
+    loaded = classifier._load_file(path)
+    for example in corpus[1][:40]:
+        proba, urgent = loaded.predict_one(example.text)
+        expected, expected_urgent = model.predict_one(example.text)
+        assert np.array_equal(proba, expected)
+        assert urgent == expected_urgent
+    assert loaded.classes == model.classes
+    # A process that only classifies never imports scikit-learn (about 0.7 s of loading saved).
+    script = (
+        "import pickle, sys; from pathlib import Path; "
+        "m = pickle.loads(Path(sys.argv[1]).read_bytes()); m.predict_one('站长欠薪'); "
+        "print('sklearn' in sys.modules)"
+    )
+    done = subprocess.run(  # noqa: S603 — our interpreter, our script
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
+
+
 def test_training_needs_examples() -> None:
     with pytest.raises(ValueError, match="no examples"):
         training.train([])
@@ -213,14 +239,20 @@ def test_training_needs_examples() -> None:
 # --- the live model ----------------------------------------------------------------------------------
 
 
-def test_seed_model_is_cached_and_loads_fast(model_dir: Path) -> None:
-    classifier.classify("站长欠薪")
-    cached = list((model_dir / "smart").glob("seed-*.pkl"))
+def test_seed_model_is_built_on_first_use_cached_and_loaded_fast(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path  # a fresh machine, with a file an older release cached
+    (tmp_path / "smart").mkdir()
+    (tmp_path / "smart" / "seed-0000.pkl").write_bytes(b"from an older release")
+    classifier.reload()
+    built = classifier.classify("站长欠薪")
+    cached = list((tmp_path / "smart").glob("seed-*.pkl"))
+    assert [path.name for path in cached] != ["seed-0000.pkl"]
     assert len(cached) == 1
     classifier.reload()
     started = time.perf_counter()
     classifier.live_model()
     assert time.perf_counter() - started < 1.0
+    assert classifier.classify("站长欠薪") == built
 
 
 def test_concurrent_first_use_loads_one_model() -> None:

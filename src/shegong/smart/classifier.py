@@ -90,6 +90,9 @@ def seed_model() -> training.Model:
     model = training.train(train)
     try:
         training.write_model(model, path)
+        for stale in path.parent.glob("seed-*.pkl"):  # older corpus, method or library: never read again
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError as exc:  # a read-only data folder: classify anyway, train again next process
         log.warning("cannot cache the seed classifier at %s: %s", path, exc)
     return model

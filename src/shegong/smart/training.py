@@ -17,11 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sklearn
 from django.utils.translation import gettext
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.svm import LinearSVC
 
 from shegong.appeals.data.categories import CATEGORIES
 from shegong.smart.features import LinearScorer, Segmenter, vectorizer
@@ -68,7 +64,16 @@ class Model:
 
     @property
     def classes(self) -> list[str]:
+        if self.scorer is not None:
+            return self.scorer.classes[0]
         return [str(c) for c in self.category.classes_]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The file keeps what classifies (the scorer); scikit-learn's objects stay with the process that
+        # trained them, so loading the file never imports scikit-learn.
+        if self.scorer is None:
+            self.scorer = LinearScorer(self.features, [self.category, self.urgency])
+        return {**self.__dict__, "features": None, "category": None, "urgency": None}
 
     def predict_one(self, text: str) -> tuple[np.ndarray, float]:
         """Category probabilities (summing to 1, in `classes` order) and the urgent probability."""
@@ -78,7 +83,10 @@ class Model:
         return self._sharpen(category), float(urgency[1])
 
     def predict_reference(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The same through scikit-learn (slow per call; the reference the fast path is tested against)."""
+        """The same through scikit-learn (slow per call; the reference the fast path is tested against).
+        Only on the model as trained: a model read from its file has no scikit-learn parts."""
+        if self.features is None:
+            raise ValueError("a loaded model has no scikit-learn parts; train one to compare")
         matrix = self.features.transform([normalize(t) for t in texts])
         urgent_column = list(self.urgency.classes_).index(True)
         category = self._sharpen(self.category.predict_proba(matrix))
@@ -171,7 +179,9 @@ def seed_examples() -> tuple[list[Example], list[Example]]:
 
 def fingerprint(examples: Sequence[Example]) -> str:
     """What determines a model: the examples, the method and the library versions."""
-    digest = hashlib.sha256(f"{METHOD}|sklearn {sklearn.__version__}|".encode())
+    from importlib.metadata import version  # not `import sklearn`: loading a model must not import it
+
+    digest = hashlib.sha256(f"{METHOD}|scikit-learn {version('scikit-learn')}|".encode())
     for e in examples:
         digest.update(json.dumps([e.text, e.category, e.urgent], ensure_ascii=False).encode())
         digest.update(b"\n")
@@ -181,11 +191,16 @@ def fingerprint(examples: Sequence[Example]) -> str:
 # --- training ----------------------------------------------------------------------------------------
 
 
-def _svc(**kwargs: Any) -> LinearSVC:
+def _svc(**kwargs: Any) -> Any:
+    from sklearn.svm import LinearSVC
+
     return LinearSVC(C=0.5, random_state=0, max_iter=5000, **kwargs)
 
 
-def _calibrated(**kwargs: Any) -> CalibratedClassifierCV:
+def _calibrated(**kwargs: Any) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
     # Platt scaling over 5 fixed folds: LinearSVC ranks well but has no probabilities of its own; the
     # sigmoid turns its margins into probabilities a dispatcher can trust (0.8 means right 8 times in 10).
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -196,6 +211,8 @@ def _urgent_threshold(matrix: Any, urgent: np.ndarray) -> float:
     """The lowest threshold whose precision reaches URGENT_CV_PRECISION on cross-validated probabilities
     of the training examples: as much recall as a dispatcher can live with. Unseen appeals score lower
     than cross-validated ones, so the threshold leans low on purpose."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     low, high = URGENT_THRESHOLD_BOUNDS
     if urgent.sum() < 5:
         return high
@@ -211,6 +228,8 @@ def _urgent_threshold(matrix: Any, urgent: np.ndarray) -> float:
 
 def _temperature(matrix: Any, categories: np.ndarray) -> float:
     """The power that minimises the log loss of cross-validated category probabilities."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     if min(np.unique(categories, return_counts=True)[1]) < 10:
         return 1.0  # too few examples per category to fold twice
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=2)
