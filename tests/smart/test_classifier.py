@@ -94,6 +94,14 @@ def test_any_text_classifies(text: str) -> None:
     assert prediction.model_version
 
 
+@pytest.mark.parametrize("text", ["", "😀😀😀", "hello world", "？？？"])
+def test_text_without_meaning_is_never_confident_nor_urgent(text: str) -> None:
+    # automatic acceptance keys on the top probability: nothing to read must never pass it
+    prediction = classifier.classify(text)
+    assert prediction.top[0][1] < 0.5
+    assert not prediction.urgent
+
+
 def test_traditional_chinese_is_read_as_simplified() -> None:
     traditional = classifier.classify("站長拖欠我兩個月的工資，一共四千多塊，一直說下週發")
     simplified = classifier.classify("站长拖欠我两个月的工资，一共四千多块，一直说下周发")

@@ -232,7 +232,7 @@ def _temperature(matrix: Any, categories: np.ndarray) -> float:
 
     if min(np.unique(categories, return_counts=True)[1]) < 10:
         return 1.0  # too few examples per category to fold twice
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=2)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=2)  # 3: one power needs few folds
     proba = cross_val_predict(_calibrated(), matrix, categories, cv=folds, method="predict_proba")
     truth = np.searchsorted(np.unique(categories), categories)
 
