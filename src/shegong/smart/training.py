@@ -28,7 +28,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED_FILE = DATA / "seed.jsonl"
 HELDOUT_FILE = DATA / "heldout.jsonl"
 # Bump when the method changes, so a cached seed model built by older code is not reused.
-METHOD = "char13+jieba+cues/linsvc-sigmoid-power/v2"
+METHOD = "char13+jieba+cues/linsvc-sigmoid-power3/v3"
 URGENT_THRESHOLD_BOUNDS = (0.1, 0.5)
 URGENT_CV_PRECISION = 0.9
 
