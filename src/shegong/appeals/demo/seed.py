@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from shegong.appeals.choices import Channel, Satisfaction, State
 from shegong.appeals.demo import texts
+from shegong.appeals.demo.duplicates import duplicate_specs, make_room
 from shegong.appeals.demo.hotspots import hotspot_specs
 from shegong.appeals.demo.places import County, Routes, counties, redispatch, seed_demo_rules
 from shegong.appeals.demo.plan import (
@@ -126,6 +127,7 @@ def _simulate(
     planner = Planner(anchor=anchor, counties=counties, categories=categories)
     waiting = journey(planner, actors, anchor) + hotspot_specs(planner, anchor)
     specs = [planner.spec(submitted_at=planner.when()) for _ in range(APPEALS - len(waiting))] + waiting
+    specs = make_room(specs, duplicate_specs(planner, actors, anchor))
     specs.sort(key=lambda s: s.submitted_at)
     simulation = Simulation(
         anchor=anchor, actors=actors, rng=rng_for("fate"), route=Routes(), redispatch=redispatch
