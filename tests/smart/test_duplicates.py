@@ -340,3 +340,29 @@ def test_eval_refuses_an_empty_or_missing_file(tmp_path: Path) -> None:
         run_eval(str(tmp_path / "missing.jsonl"))
     with pytest.raises(CommandError):
         run_eval("--threshold", "0")
+
+
+# --- the demo -----------------------------------------------------------------------------------------------
+
+
+def test_demo_intake_sees_the_demo_pair_and_a_worker_gets_the_hint(client: Client) -> None:
+    from shegong.accounts.models import User
+    from shegong.ops.demo_data import seed_demo
+
+    seed_demo()
+    later = Appeal.all_objects.get(
+        state=State.SUBMITTED, text__contains="小区的保安近日不让外卖、快递电动车进入"
+    )
+    earlier = Appeal.all_objects.get(
+        state=State.IN_PROGRESS, text__contains="的保安这几天突然不让电动车进小区了"
+    )
+    intake = User.objects.get(username="demo_intake")
+    body = client_for(intake).get(list_url(later), HTTP_HX_REQUEST="true").content.decode()
+    matches = re.findall(r'data-testid="dup-match" data-tracking-no="([^"]+)"', body)
+    assert matches[0] == earlier.tracking_no
+    assert 'data-testid="dup-merge"' in body
+    estate = re.search(r"，([^，]+)的保安", earlier.text)
+    assert estate is not None
+    typed = f"{estate.group(1)}保安这两天不让我们电动车进去了，只能停在东门外面走进去送，超时好几单"
+    body = hint(client, text=typed, community=earlier.division_id)
+    assert 'data-testid="dup-hint-similar"' in body
