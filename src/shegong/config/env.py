@@ -37,6 +37,16 @@ def get_int(name: str, *, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def get_float(name: str, *, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from exc
+
+
 def get_json_object(name: str) -> dict[str, Any]:
     """A JSON object from the environment (empty when unset), for structured settings."""
     raw = os.environ.get(name)

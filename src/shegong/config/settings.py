@@ -195,21 +195,21 @@ SHEGONG_SLA_URGENT_URGE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_URGE_AFTER
 SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS = env.get_int("SHEGONG_SLA_URGENT_SUPERVISE_AFTER_HOURS", default=4)
 # Smart intake (docs/smart.md): accept a filed appeal automatically when the classifier's top category has
 # at least this confidence and the place is a street or community; 0 or empty = never (the default).
-SHEGONG_SMART_AUTO_ACCEPT = float(os.environ.get("SHEGONG_SMART_AUTO_ACCEPT") or 0)
+SHEGONG_SMART_AUTO_ACCEPT = env.get_float("SHEGONG_SMART_AUTO_ACCEPT", default=0)
 # Possible duplicates (shegong.smart.duplicates): open appeals of the same category in the same street, or
 # within this many metres when both have coordinates, filed in the last this many days, whose texts have at
 # least this cosine similarity (character 1–2-gram TF-IDF; docs/smart.md has the precision/recall behind it).
 SHEGONG_SMART_DUP_DAYS = env.get_int("SHEGONG_SMART_DUP_DAYS", default=14)
 SHEGONG_SMART_DUP_METRES = env.get_int("SHEGONG_SMART_DUP_METRES", default=500)
-SHEGONG_SMART_DUP_THRESHOLD = float(os.environ.get("SHEGONG_SMART_DUP_THRESHOLD") or 0.22)
+SHEGONG_SMART_DUP_THRESHOLD = env.get_float("SHEGONG_SMART_DUP_THRESHOLD", default=0.22)
 # Hotspots (未诉先办, docs/smart.md), found every hour over the last WINDOW_DAYS: a street × category cluster
 # of at least MIN_COUNT appeals whose texts are alike (character TF-IDF cosine ≥ SIMILARITY, 0–1) is an
 # alert; so is a county × category count of at least SURGE_FACTOR × its weekly average over the
 # BASELINE_WEEKS before, and at least SURGE_FLOOR.
 SHEGONG_HOTSPOT_WINDOW_DAYS = env.get_int("SHEGONG_HOTSPOT_WINDOW_DAYS", default=7)
 SHEGONG_HOTSPOT_MIN_COUNT = env.get_int("SHEGONG_HOTSPOT_MIN_COUNT", default=5)
-SHEGONG_HOTSPOT_SIMILARITY = float(os.environ.get("SHEGONG_HOTSPOT_SIMILARITY") or 0.2)
-SHEGONG_HOTSPOT_SURGE_FACTOR = float(os.environ.get("SHEGONG_HOTSPOT_SURGE_FACTOR") or 2)
+SHEGONG_HOTSPOT_SIMILARITY = env.get_float("SHEGONG_HOTSPOT_SIMILARITY", default=0.2)
+SHEGONG_HOTSPOT_SURGE_FACTOR = env.get_float("SHEGONG_HOTSPOT_SURGE_FACTOR", default=2)
 SHEGONG_HOTSPOT_SURGE_FLOOR = env.get_int("SHEGONG_HOTSPOT_SURGE_FLOOR", default=8)
 SHEGONG_HOTSPOT_BASELINE_WEEKS = env.get_int("SHEGONG_HOTSPOT_BASELINE_WEEKS", default=4)
 
