@@ -94,7 +94,7 @@ def test_any_text_classifies(text: str) -> None:
     assert prediction.model_version
 
 
-@pytest.mark.parametrize("text", ["", "😀😀😀", "hello world", "？？？"])
+@pytest.mark.parametrize("text", ["", "😀😀😀", "hello world", "？？？", "！！！", "……"])
 def test_text_without_meaning_is_never_confident_nor_urgent(text: str) -> None:
     # automatic acceptance keys on the top probability: nothing to read must never pass it
     prediction = classifier.classify(text)

@@ -186,7 +186,11 @@ class LinearScorer:
             offset += size
         self.analyzers = [_analyzer(vec) for _name, vec in features.transformer_list]
         self.classes = [[str(c) for c in head.classes_] for head in heads]
-        weights, intercepts, slopes, shifts, self.head_sizes = [], [], [], [], []
+        weights: list[np.ndarray] = []
+        intercepts: list[np.ndarray] = []
+        slopes: list[float] = []
+        shifts: list[float] = []
+        self.head_sizes: list[int] = []
         for head in heads:
             calibrated = head.calibrated_classifiers_[0]  # ensemble=False: one SVM, one calibrator per class
             svm = calibrated.estimator

@@ -28,7 +28,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED_FILE = DATA / "seed.jsonl"
 HELDOUT_FILE = DATA / "heldout.jsonl"
 # Bump when the method changes, so a cached seed model built by older code is not reused.
-METHOD = "char13+jieba+cues/linsvc-sigmoid-power3/v3"
+METHOD = "char13+jieba+cues/linsvc-sigmoid-power3/v4-nopunct"
 URGENT_THRESHOLD_BOUNDS = (0.1, 0.5)
 URGENT_CV_PRECISION = 0.9
 
@@ -59,8 +59,9 @@ class Model:
     def _sharpen(self, proba: np.ndarray) -> np.ndarray:
         if self.temperature == 1.0:
             return proba
-        powered = np.power(proba, self.temperature)
-        return powered / powered.sum(axis=-1, keepdims=True)
+        powered: np.ndarray = np.power(proba, self.temperature)
+        sharpened: np.ndarray = powered / powered.sum(axis=-1, keepdims=True)
+        return sharpened
 
     @property
     def classes(self) -> list[str]:
