@@ -4,6 +4,7 @@ silent or broader than the place; address text mapped to a street or community."
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from shegong.appeals import services as s
 from shegong.appeals.choices import State
@@ -206,3 +207,16 @@ def test_an_address_routes_a_county_level_appeal_by_its_street(
     assert suggest_unit(place_of(appeal), wage).unit == street_office
     assert suggest_unit(appeal.division, wage).unit is None
     assert appeal.state == State.SUBMITTED
+
+
+def test_the_dispatch_form_preselects_the_learned_unit(actors: Actors, client: Client) -> None:
+    world = actors.world
+    wage = Category.objects.get(code="WAGE")
+    labour = _unit("区人社局", world.home)
+    _history(actors, labour, routing.MIN_SUPPORT)
+    appeal = s.appeal_accept(appeal=actors.submit(), actor=actors.intake, category=wage)
+    client.force_login(actors.intake)
+    html = client.get(f"/desk/appeals/{appeal.tracking_no}/").content.decode()
+    # the dispatch form's unit select has the learned unit selected, and says why
+    assert f'<option value="{labour.pk}" selected>' in html
+    assert "区人社局" in html

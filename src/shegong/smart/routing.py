@@ -199,3 +199,9 @@ def place_of(appeal: Appeal) -> Division:
     if division.level < Level.COMMUNITY and appeal.address:
         return division_from_address(appeal.address, within=division) or division
     return division
+
+
+def desk_router(division: Division, category: Category | None) -> tuple[Unit | None, str]:
+    """The desk's dispatch hook (`appeals.desk.suggest.register_router`): the unit and why, in words."""
+    suggestion = suggest_unit(division, category)
+    return suggestion.unit, str(suggestion.reason)

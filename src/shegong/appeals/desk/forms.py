@@ -22,9 +22,9 @@ from shegong.appeals.choices import (
     State,
     Urgency,
 )
+from shegong.appeals.desk import suggest
 from shegong.appeals.desk.filters import category_choices
 from shegong.appeals.models import TEXT_MAX, Appeal, Category, ExtensionRequest
-from shegong.appeals.routing import route
 from shegong.appeals.selectors import appeals_visible_to
 from shegong.appeals.tracking import normalise_tracking_no
 from shegong.divisions.models import Unit
@@ -111,7 +111,7 @@ class DispatchForm(ActionForm):
     )
 
     def setup(self) -> None:
-        self.routed = route(division=self.appeal.division, category=self.appeal.category)
+        self.routed, why = suggest.unit_for(self.appeal)
         units = self.unit_choices()
         self.fields["unit"].choices = [
             ("", _("Choose a unit")),
@@ -122,6 +122,10 @@ class DispatchForm(ActionForm):
         if self.routed is None:
             self.fields["unit"].help_text = _(
                 "No dispatch rule covers this place and category; choose a unit."
+            )
+        elif why:
+            self.fields["unit"].help_text = _("Suggested: {unit}. {why}").format(
+                unit=self.routed.name, why=why
             )
         else:
             self.fields["unit"].help_text = _("Suggested by the dispatch catalogue: {unit}.").format(

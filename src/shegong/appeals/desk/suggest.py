@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from shegong.appeals.choices import Urgency
 from shegong.appeals.models import Appeal, Category
+from shegong.appeals.routing import route
+from shegong.divisions.models import Division, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +66,28 @@ def suggestion_for(appeal: Appeal) -> Suggestion | None:
     if not categories and urgency is None:
         return None
     return Suggestion(categories=categories, urgency=urgency)
+
+
+# --- the unit suggested for dispatch -----------------------------------------------------------------------
+# Without a router the dispatch form preselects the catalogue's unit (`appeals.routing.route`). The smart
+# module registers one that also learns from past dispatch choices where the catalogue is silent or broad:
+#     register_router(lambda division, category: (unit_or_None, "why, in words"))
+Router = Callable[[Division, Category | None], tuple[Unit | None, str]]
+
+_router: Router | None = None
+
+
+def register_router(router: Router | None) -> None:
+    """Install (or, with None, remove) the function the dispatch form asks for its suggested unit."""
+    global _router
+    _router = router
+
+
+def unit_for(appeal: Appeal) -> tuple[Unit | None, str]:
+    """The unit to preselect when dispatching `appeal`, and why (empty: the catalogue's plain rule)."""
+    if _router is not None:
+        try:
+            return _router(appeal.division, appeal.category)
+        except Exception:  # a broken router must not stop dispatching by hand
+            logger.exception("unit router failed for %s", appeal.tracking_no)
+    return route(division=appeal.division, category=appeal.category), ""
