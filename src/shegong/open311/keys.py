@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -179,7 +180,7 @@ def key_create(*, platform: str, division: str | Division, actor: Any = None) ->
     return token, raw
 
 
-def _keys() -> Any:
+def _keys() -> QuerySet[ApiToken]:
     return (
         ApiToken.objects.filter(
             user__username__startswith=ACCOUNT_PREFIX,
@@ -226,6 +227,7 @@ def _find(value: str) -> ApiToken:
     whole key."""
     text = value.strip().rstrip("…").rstrip(".")
     rows = _keys()
+    matches: list[ApiToken]
     if not text:
         matches = []
     elif text.isascii() and text.isdigit():
