@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shegong.accounts.choices import Role
 from shegong.appeals.choices import State
@@ -287,7 +287,8 @@ class TestDuplicatesListScope(ScopedEndpointSuite):
 
 def run_eval(*args: str) -> tuple[list[str], str]:
     out, err = StringIO(), StringIO()
-    call_command("smart_dup_eval", *args, stdout=out, stderr=err)
+    with translation.override("en"):  # messages are asserted in their English msgids
+        call_command("smart_dup_eval", *args, stdout=out, stderr=err)
     return out.getvalue().splitlines(), err.getvalue()
 
 

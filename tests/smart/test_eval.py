@@ -37,7 +37,8 @@ def _english_and_own_data_dir(settings: Any, model_dir: Path) -> Iterator[None]:
 
 def run(*args: str) -> tuple[list[str], str]:
     out, err = StringIO(), StringIO()
-    call_command("smart_eval", *args, stdout=out, stderr=err)
+    with translation.override("en"):  # messages are asserted in their English msgids
+        call_command("smart_eval", *args, stdout=out, stderr=err)
     return out.getvalue().splitlines(), err.getvalue()
 
 
