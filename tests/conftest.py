@@ -50,8 +50,23 @@ def _fresh_calendar(request: pytest.FixtureRequest) -> Iterator[None]:
         if not CalendarYear.objects.exists():
             calendar.load_from_package(actor=None, actor_label="tests")
             calendar.invalidate()
+        _reseed_appeal_categories()
     yield
     calendar.invalidate()
+
+
+def _reseed_appeal_categories() -> None:
+    """A transactional test's flush also empties the categories and time limits a data migration seeded;
+    put them back the same way (the migration's own function)."""
+    import importlib
+
+    from django.apps import apps
+
+    from shegong.appeals.models import Category
+
+    if not Category.objects.exists():
+        migration = importlib.import_module("shegong.appeals.migrations.0002_seed_categories_and_time_limits")
+        migration.seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ client sends it. The request filed that way then lives the life of every appeal:
 sign-for, reply, the hotline revisit, `closed` in Open311, and the three rates.
 
 Transactional: the live server answers from another thread, so the data must be committed. Categories and
-time limits come from data migrations, so the database is restored to its migrated content before each test
-(serialized_rollback) rather than left empty by an earlier transactional test's flush.
+time limits come from a data migration; after an earlier transactional test's flush the root conftest seeds
+them again with that migration's own function.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from shegong.open311 import keys
 from shegong.stations.geo import gcj02_to_wgs84
 from tests.support.world import World
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PATH = "/open311/v2"
 PHONE = "13912345678"

@@ -178,3 +178,11 @@ def test_an_oversized_body_is_413_in_the_format_asked(client: Client, fmt: str) 
     )
     assert response.status_code == 413
     assert error_descriptions(response, fmt)
+
+
+def test_a_wrong_method_gets_the_spec_error_list_even_with_csrf_checks() -> None:
+    # a real server enforces CSRF; Open311 has no session, so the answer is the spec's 405, not Django's page
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/open311/v2/services.json", {})
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
