@@ -156,7 +156,7 @@ def test_limit_and_order(world: World) -> None:
 
 
 def hint(client: Client, **params: Any) -> str:
-    response = client.get(HINT_URL, params, HTTP_HX_REQUEST="true")
+    response = client.post(HINT_URL, params, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
     return response.content.decode()
@@ -197,7 +197,7 @@ def test_hint_goes_silent_past_the_rate_limit(world: World, client: Client, monk
 def test_filing_form_carries_the_hint_slot(client: Client) -> None:
     body = client.get("/h5/appeals/new/").content.decode()
     assert 'data-testid="dup-hint"' in body
-    assert f'hx-get="{HINT_URL}"' in body
+    assert f'hx-post="{HINT_URL}"' in body
     assert "keyup changed delay:800ms from:#id_text" in body
 
 
@@ -367,3 +367,10 @@ def test_demo_intake_sees_the_demo_pair_and_a_worker_gets_the_hint(client: Clien
     typed = f"{estate.group(1)}保安这两天不让我们电动车进去了，只能停在东门外面走进去送，超时好几单"
     body = hint(client, text=typed, community=earlier.division_id)
     assert 'data-testid="dup-hint-similar"' in body
+
+
+def test_hint_takes_the_typed_text_only_in_a_csrf_checked_post(world: World) -> None:
+    # what a worker types may hold names or numbers: never in a URL (access logs), never cross-site
+    params = {"text": SAME_GATE, "street": world.home_street.code}
+    assert Client().get(HINT_URL, params).status_code == 405
+    assert Client(enforce_csrf_checks=True).post(HINT_URL, params).status_code == 403

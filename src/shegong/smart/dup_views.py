@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from shegong.appeals.choices import AppealsPerm
 from shegong.appeals.desk import actions
@@ -63,10 +63,12 @@ def probe_from(data: Mapping[str, str]) -> Probe | None:
 
 
 @never_cache
-@require_GET
+@require_POST
 def h5_hint(request: HttpRequest) -> HttpResponse:
-    """The filing form's hint (see the module docstring): a fixed sentence when similar appeals exist."""
-    probe = probe_from(request.GET)
+    """The filing form's hint (see the module docstring): a fixed sentence when similar appeals exist.
+    A POST (CSRF-checked): what the worker is typing may hold names or numbers and must not end up in URLs
+    and access logs."""
+    probe = probe_from(request.POST)
     similar = False
     if probe is not None:
         key = f"smart-dup-hint-ip:{client_ip(request) or 'unknown'}"
