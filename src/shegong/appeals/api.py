@@ -31,6 +31,7 @@ from ninja.security import APIKeyCookie
 from shegong.appeals import services
 from shegong.appeals.choices import AppealsPerm, Channel, ExtensionStatus
 from shegong.appeals.filtering import AppealFilter, apply_filter
+from shegong.appeals.h5 import selectors as worker_selectors
 from shegong.appeals.models import Appeal, Category, ExtensionRequest
 from shegong.appeals.schemas import (
     AcceptIn,
@@ -60,7 +61,7 @@ from shegong.appeals.selectors import appeal_timeline, appeals_filed_by, appeals
 from shegong.appeals.services import common
 from shegong.appeals.services.attachments import attachment_add
 from shegong.appeals.tracking import normalise_tracking_no
-from shegong.appeals.verified import my_appeals_q, verified_phone
+from shegong.appeals.verified import verified_phone
 from shegong.core import pii
 from shegong.core.api import BearerTokenAuth, Page, StaffSessionAuth, paginate
 from shegong.core.idempotency import run_idempotent
@@ -101,12 +102,8 @@ def _readable(request: HttpRequest) -> Any:
     platform account those it filed. A caller holding none of these anywhere gets 403."""
     who = request.auth  # type: ignore[attr-defined]
     if isinstance(who, Worker):
-        # The verified phone is the scope: a worker has no grant to scope by.
-        return (
-            Appeal.objects.unscoped()
-            .filter(my_appeals_q(request))
-            .select_related("category", "unit", "division")
-        )
+        # The verified phone is the scope: the same read as the worker's H5 pages.
+        return worker_selectors.my_appeals(request)
     if prefixes_for(who, AppealsPerm.VIEW):
         return appeals_visible_to(user=who)
     if prefixes_for(who, AppealsPerm.FILE):
