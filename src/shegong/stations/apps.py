@@ -9,7 +9,8 @@ class StationsConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.accounts.choices import Role
-        from shegong.core import permissions
+        from shegong.core import audit, permissions
+        from shegong.stations.audit_actions import StationsAction
         from shegong.stations.choices import StationsPerm as P
 
         permissions.register(
@@ -24,3 +25,4 @@ class StationsConfig(AppConfig):
             },
             enums=[P],
         )
+        audit.register_actions(StationsAction)

@@ -51,3 +51,20 @@ class Direction(models.TextChoices):
 class StationsPerm(models.TextChoices):
     VIEW = "stations:station:view", _("View stations")
     MANAGE = "stations:station:manage", _("Create and edit stations")
+
+
+class FeedbackKind(models.TextChoices):
+    """What a rider says about a station from the H5 page. Everything but THUMBS_UP is a problem that
+    becomes a low-priority appeal for the station's operator."""
+
+    THUMBS_UP = "thumbs_up", _("Helpful")
+    CLOSED_WHEN_OPEN = "closed_when_open", _("Closed when it should be open")
+    NO_WATER = "no_water", _("No drinking water")
+    AMENITY_MISSING = "amenity_missing", _("A listed service is missing")
+    WRONG_LOCATION = "wrong_location", _("Wrong location or address")
+    UNFRIENDLY = "unfriendly", _("Turned away or treated badly")
+    OTHER = "other", _("Other problem")
+
+    @classmethod
+    def problems(cls) -> list[str]:
+        return [k for k in cls.values if k != cls.THUMBS_UP]

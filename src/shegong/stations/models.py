@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+import secrets
+import uuid
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.pii import EncryptedTextField, PIIKind, mask_phone
 from shegong.core.scoping import ScopedManager
 from shegong.stations import geo, hours
-from shegong.stations.choices import Amenity, Kind, Status
+from shegong.stations.choices import Amenity, FeedbackKind, Kind, Status
+
+
+def new_checkin_token() -> str:
+    """The secret in a station's QR code: a scan proves the rider stood in front of it."""
+    return secrets.token_urlsafe(16)
 
 
 def validate_amenities(value: object) -> None:
@@ -52,6 +61,9 @@ class Station(models.Model):
     contact_phone = EncryptedTextField(_("contact phone"), kind=PIIKind.PHONE, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     is_demo = models.BooleanField(_("demo data"), default=False)
+    checkin_token = models.CharField(
+        _("check-in code"), max_length=32, unique=True, default=new_checkin_token, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -162,3 +174,104 @@ def is_open(station: Station, at: datetime, *, exceptions: dict[Any, Any] | None
         day = at.astimezone(hours.LOCAL_TZ).date()
         exceptions = {e.date: e.day_hours for e in station.exceptions.filter(date=day)}
     return hours.is_open_at(station.opening_hours, exceptions, at)
+
+
+def _photo_path(instance: StationPhoto, filename: str) -> str:
+    # The stored name never carries the uploader's file name.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"stations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class StationPhoto(models.Model):
+    """A photo of a station (the door, the sign, the water dispenser) shown to riders; at most
+    MAX_PER_STATION. Validated and stripped of metadata by `core.images.process_image`; served by a view,
+    not as a static file."""
+
+    MAX_PER_STATION = 6
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    caption = models.CharField(_("caption"), max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("station photo")
+        verbose_name_plural = _("station photos")
+        ordering = ["station", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} #{self.pk}"
+
+
+class StationVisit(models.Model):
+    """One 打卡: a rider scanned the QR code at the station. Counts usage; holds no personal data.
+
+    `visitor` is a keyed hash of the browser session (or verified phone), so repeated scans by one rider
+    within an hour count once without storing who he is."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="visits"
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    visitor = models.CharField(_("visitor key"), max_length=64)
+
+    class Meta:
+        verbose_name = _("station visit")
+        verbose_name_plural = _("station visits")
+        ordering = ["-at"]
+        indexes = [
+            # Usage counts per station over a date range, and the "already checked in this hour" test.
+            models.Index(fields=["station", "at"], name="stations_visit_station_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class StationFeedback(models.Model):
+    """A rider's 👍 or problem report about a station. A problem opens a low-priority appeal for the
+    station's operator (`appeal`); a 👍 only counts."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=FeedbackKind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    appeal = models.ForeignKey(
+        "appeals.Appeal",
+        verbose_name=_("appeal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    visitor = models.CharField(_("visitor key"), max_length=64)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("station feedback")
+        verbose_name_plural = _("station feedback")
+        ordering = ["-at"]
+        indexes = [
+            # The desk's feedback list and counts per station, newest first.
+            models.Index(fields=["station", "at"], name="stations_feedback_station_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.kind}"
