@@ -116,6 +116,20 @@ bench/README.md.
     )
     bench.add_argument("name", choices=["stations", "intake"], help="which benchmark 基准名称")
 
+    drill = _sub(
+        commands,
+        "drill",
+        "run a reliability or security drill; its last line is one JSON object 可靠性演练",
+        """\
+Run a drill and print what it tried and what held, with one JSON object on the last line.
+Drills: crash (appeals filed under load while app workers are killed and a PostgreSQL cluster of its own is
+restarted; every acknowledged appeal must exist exactly once); backup (backup and restore into an empty
+database on SQLite and PostgreSQL; row counts and checksums must match). Other options are passed through
+(shegong manage drill_crash --help, shegong manage drill_backup --help). See docs/security.md.
+运行可靠性/安全演练，最后一行为 JSON 结果。""",
+    )
+    drill.add_argument("name", choices=["crash", "backup"], help="which drill 演练名称")
+
     manage_cmd = _sub(
         commands,
         "manage",
@@ -346,6 +360,8 @@ def dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return manage([*extra, *args.args])
     if args.command == "bench":
         return manage([f"bench_{args.name}", *extra])
+    if args.command == "drill":
+        return manage([f"drill_{args.name}", *extra])
     if args.command == "smart":
         return manage([f"smart_{args.name.replace('-', '_')}", *args.args, *extra])
     if args.command == "seed":
@@ -369,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `shegong` console script; exits with the command's status."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in {"worker", "manage", "bench", "smart"}:
+    if extra and args.command not in {"worker", "manage", "bench", "smart", "drill"}:
         parser.error("unrecognized arguments: " + " ".join(extra))
     try:
         code = dispatch(args, extra)

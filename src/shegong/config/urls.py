@@ -11,6 +11,7 @@ urlpatterns = [
     path("desk/units/", include("shegong.divisions.urls")),
     path("h5/", include("shegong.web.h5_urls")),
     path("", include("shegong.appeals.urls")),  # /h5/appeals/… and /desk/appeals/…
+    path("", include("shegong.stations.urls")),  # /h5/stations/… and /desk/stations/…
     path("dashboard/", include("shegong.web.dashboard_urls")),
     path("dashboard/hotspots/", include("shegong.smart.hotspots.urls")),
     path("smart/", include("shegong.smart.urls")),  # duplicate hint (H5) and list (desk)

@@ -26,3 +26,17 @@ class StationsConfig(AppConfig):
             enums=[P],
         )
         audit.register_actions(StationsAction)
+        _register_nav()
+
+
+def _register_nav() -> None:
+    """Sidebar entries; an entry whose page is not installed yet is left out by web.nav."""
+    from shegong.stations.choices import StationsPerm as P
+    from shegong.web.nav import NavItem, register
+
+    section = _("Stations")
+    register(
+        NavItem(_("Stations"), "stations:desk_list", P.VIEW, section=section, order=40),
+        NavItem(_("Station usage"), "stations:desk_usage", P.VIEW, section=section, order=41),
+        NavItem(_("Import and export"), "stations:transfer", P.MANAGE, section=section, order=42),
+    )
