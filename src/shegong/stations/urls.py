@@ -1,5 +1,6 @@
 """Every page of the stations module in one "stations" namespace: riders' pages under /h5/stations/, desk
-pages under /desk/stations/ (Excel import/export under /desk/stations/transfer/, before the detail patterns)."""
+pages under /desk/stations/ (Excel import/export under /desk/stations/transfer/, before the detail
+patterns)."""
 
 from django.urls import include, path
 
