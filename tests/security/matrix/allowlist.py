@@ -1,0 +1,43 @@
+"""Endpoints the matrix does not exercise case by case, each with the reason. Nothing else may be missing.
+
+EXCLUDED: served by Django itself or guarded by a rule the matrix tests separately.
+PENDING: endpoints under construction by another helper; listed (never silently) until their cases land.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Keys (or regular expressions over keys, anchored) that need no case, and why.
+EXCLUDED: dict[str, str] = {
+    # The Django admin (/admin/…): every view of django.contrib.admin's AdminSite requires an active
+    # user with is_staff; model pages additionally need the model's Django permission (granted only to
+    # superusers here — no Group/permission rows are created by the platform). Its login form is replaced by
+    # a redirect to accounts:login (lockout, throttle, second factor apply). `test_admin_is_staff_only`
+    # in test_matrix.py proves that every Role user (none is_staff) and anonymous callers are sent to the
+    # login page, and that a superuser gets in.
+    r"admin:.*": "Django admin: is_staff + model permissions; tested by test_admin_is_staff_only",
+    r"<unnamed admin/.*>": "Django admin redirects and catch-all; same guard as admin:*",
+}
+
+# Stations pages and API are being rebuilt by other helpers (stations/desk, stations/h5, stations
+# transfer). Their cases go into cases_stations_*.py modules owned by those helpers; until then the keys
+# below are reported by the coverage test as PENDING (not failed). Remove an entry when its case lands.
+PENDING: dict[str, str] = {
+    r"stations:.*": "stations pages: cases_stations_h5.py / cases_stations_desk.py / cases_stations_transfer.py",
+}
+
+
+def _match(table: dict[str, str], key: str) -> str | None:
+    for pattern, reason in table.items():
+        if re.fullmatch(pattern, key):
+            return reason
+    return None
+
+
+def excluded(key: str) -> str | None:
+    return _match(EXCLUDED, key)
+
+
+def pending(key: str) -> str | None:
+    return _match(PENDING, key)
