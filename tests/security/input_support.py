@@ -179,7 +179,8 @@ class Poisoned:
     def audit_events(self) -> list[AuditEvent]:
         """One audit row of each action that carries a payload in a label or the diff."""
         chosen: dict[str, AuditEvent] = {}
-        for event in AuditEvent.objects.order_by("pk"):
+        home = self.world.home.prefix
+        for event in AuditEvent.objects.filter(division_code__startswith=home).order_by("pk"):
             text = f"{event.actor_label} {event.target_label} {event.changes}"
             if "__xss" in text:
                 chosen.setdefault(event.action, event)

@@ -73,7 +73,6 @@ EXPECTED: dict[str, list[str]] = {
     "audit log filtered": ["unit"],
     "audit event divisions.unit.created": ["unit"],
     "audit event accounts.user.created": ["real_name"],
-    "audit event appeals.category.created": [],
     "audit event appeals.dispatch_rule.set": ["category", "unit"],
     "audit event appeals.indicators.excluded": ["exclusion_reason"],
     "audit event smart.hotspot.dismissed": ["dismiss_note"],
