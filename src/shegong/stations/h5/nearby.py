@@ -103,27 +103,28 @@ def nearby(request: HttpRequest) -> HttpResponse:
     rows: list[dict[str, Any]] | None = None
     status = 200
     if located:
-        limit = ratelimit.hit(
-            f"stations-nearest:{client_ip(request) or 'unknown'}", limit=NEAREST_LIMIT, window=60
-        )
-        if not limit.allowed:
-            errors.append(
-                _("Too many searches; try again in {seconds} seconds.").format(
-                    seconds=limit.retry_after_seconds
-                )
-            )
-            status = 429
+        try:
+            lat, lng = _point(params)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            status = 400
         else:
-            try:
-                lat, lng = _point(params)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-                status = 400
-            else:
+            # Shares the public API's budget: the page and /api/v1/stations/nearest are one search.
+            limit = ratelimit.hit(
+                f"stations-nearest:{client_ip(request) or 'unknown'}", limit=NEAREST_LIMIT, window=60
+            )
+            if limit.allowed:
                 found = selectors.nearest(
                     lat=lat, lng=lng, k=RESULTS, amenity=amenity, open_now=not include_closed
                 )
                 rows = _nearby_rows(found)
+            else:
+                errors.append(
+                    _("Too many searches; try again in {seconds} seconds.").format(
+                        seconds=limit.retry_after_seconds
+                    )
+                )
+                status = 429
     picker = _picker(params)
     street = picker.chosen if picker.chosen is not None and picker.chosen.level == Level.STREET else None
     street_rows = None
