@@ -14,8 +14,8 @@ from typing import Any
 
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from shegong.accounts import services as account_services
 from shegong.accounts.choices import Role
@@ -23,7 +23,7 @@ from shegong.accounts.models import User
 from shegong.appeals import catalogue
 from shegong.appeals import services as s
 from shegong.appeals.audit_actions import AppealsAction
-from shegong.appeals.choices import AppealType, Channel, ReturnReason, Satisfaction, State, WorkerType
+from shegong.appeals.choices import AppealType, Channel, ReturnReason, Satisfaction, WorkerType
 from shegong.appeals.indicators.services import exclusion_add
 from shegong.appeals.models import Appeal, Category
 from shegong.appeals.verified import SESSION_KEY
@@ -87,11 +87,12 @@ class Poisoned:
     open_one: Appeal  # in progress, supervised, extension pending: the desk's action forms and duplicates
     twin: Appeal  # the open appeal's near twin (smart duplicates)
     alert: HotspotAlert
+    dismissed: HotspotAlert
     task: Any
     texts: dict[str, str] = field(default_factory=dict)  # field name → what was typed
 
     def pages(self) -> list[tuple[str, str, str]]:
-        """(name, path, who) — who: a role attribute of self, "worker" (the phone's session) or "anonymous"."""
+        """(name, path, who); who: a role attribute of self, "worker" (a phone session) or "anonymous"."""
         detail = lambda a: reverse("appeals:desk_detail", kwargs={"tracking_no": a.tracking_no})  # noqa: E731
         h5 = lambda a: reverse("appeals:h5_detail", kwargs={"tracking_no": a.tracking_no})  # noqa: E731
         pages = [
@@ -170,6 +171,11 @@ class Poisoned:
             ("hotspots", reverse("hotspots:alert_list"), "leader"),
             ("hotspots all", f"{reverse('hotspots:alert_list')}?status=", "leader"),
             ("hotspot", reverse("hotspots:alert_detail", kwargs={"pk": self.alert.pk}), "leader"),
+            (
+                "hotspot dismissed",
+                reverse("hotspots:alert_detail", kwargs={"pk": self.dismissed.pk}),
+                "leader",
+            ),
             ("hotspot task form", reverse("hotspots:task_create", kwargs={"pk": self.alert.pk}), "leader"),
             ("tasks", reverse("hotspots:task_list"), "leader"),
             ("task", reverse("hotspots:task_detail", kwargs={"pk": self.task.pk}), "leader"),
@@ -346,6 +352,7 @@ def poison(world: World) -> Poisoned:
         open_one=open_one,
         twin=twin,
         alert=alert,
+        dismissed=dismissed,
         task=task,
         texts=texts,
     )
