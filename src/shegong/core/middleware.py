@@ -79,7 +79,14 @@ class BodySizeLimitMiddleware:
             from django.template.loader import render_to_string
 
             html = render_to_string("413.html", {"limit_mb": max(limit // (1024 * 1024), 1)})
-            return HttpResponse(html, status=413)
+            response = HttpResponse(html, status=413)
+            # This answer leaves before the CSP and clickjacking middleware (later in the list) see the
+            # request, so it carries their headers itself: every HTML page has the same policy.
+            from csp.utils import build_policy
+
+            response["Content-Security-Policy"] = build_policy()
+            response["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY")
+            return response
         return self.get_response(request)
 
 
