@@ -2,7 +2,8 @@
 
 `GET /nearest` is public (no login: a rider's phone), rate-limited per IP; coordinates are GCJ-02 unless
 `coords=wgs84` (a browser's Geolocation API), which is converted. `GET ""` and `GET /{id}` are the staff
-list and detail, scoped to the caller's jurisdiction (out of scope → 404).
+list (filtered like the desk list, by `selectors.filter_stations`) and detail (with photo URLs), scoped to
+the caller's jurisdiction: out of scope → 404, no station permission anywhere → 403.
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from shegong.core import ratelimit
 from shegong.core.api import ApiError, Page, paginate
+from shegong.core.forms import prefix_in_scope
 from shegong.core.middleware import client_ip
 from shegong.core.scoping import get_visible_or_404, require_any_scope
+from shegong.divisions import codes
+from shegong.divisions.selectors import pad_code
 from shegong.stations import selectors
 from shegong.stations.choices import Amenity, Direction, Kind, StationsPerm, Status
 from shegong.stations.models import Station
@@ -94,9 +99,33 @@ class NearestQuery(Schema):
     open_now: bool = True
 
 
+class PhotoOut(Schema):
+    id: int
+    url: str = Field(description="Served by the platform; public while the station is not closed down")
+    caption: str
+    width: int
+    height: int
+    content_type: str
+
+
+class StationDetailOut(StationOut):
+    operator_unit: str = Field(description="The operating unit's name, empty when none")
+    photos: list[PhotoOut]
+
+
 class StationFilters(Schema):
     page: int = 1
     page_size: int = 50
+    q: str = Field("", max_length=100, description="Words of the name or the address")
+    kind: Kind | None = None
+    status: Status | None = None
+    amenity: Amenity | None = None
+    division: str = Field(
+        "",
+        max_length=12,
+        description="A division code or prefix (2, 4, 6, 9 or 12 digits): that subtree only; "
+        "outside your jurisdiction → 404",
+    )
 
 
 def _masked_phones(ids: list[int]) -> dict[int, str]:
@@ -110,6 +139,9 @@ def _masked_phones(ids: list[int]) -> dict[int, str]:
     auth=None,
     response=list[NearbyOut],
     summary="Nearest stations in service (public, no login)",
+    description="For riders' phones: no login, at most SHEGONG_STATIONS_NEAREST_PER_MINUTE (60) calls a "
+    "minute per IP (429 `rate_limited` with `retry_after_seconds`). `coords=wgs84` converts a browser's "
+    "GPS position; bad coordinates, amenity or k → 422. Phones are masked.",
 )
 def nearest(request: HttpRequest, query: Query[NearestQuery]) -> list[dict[str, Any]]:
     limit = ratelimit.hit(
@@ -139,17 +171,70 @@ def nearest(request: HttpRequest, query: Query[NearestQuery]) -> list[dict[str, 
     ]
 
 
-@router.get("", response=Page[StationOut], summary="Stations in your jurisdiction")
+def _division_prefix(user: Any, text: str) -> str:
+    """The subtree a list is narrowed to; malformed → 422, wholly outside the scope → 404 (as on the desk)."""
+    text = text.strip()
+    if not text:
+        return ""
+    padded = pad_code(text)
+    if not padded:
+        raise ApiError(
+            422,
+            "invalid_input",
+            _("Type a division code or its prefix, e.g. 210105."),
+            {"field": "division"},
+        )
+    prefix = padded[: codes.level_of(padded)]
+    if not prefix_in_scope(prefix, require_any_scope(user, StationsPerm.VIEW)):
+        raise Http404
+    return prefix
+
+
+@router.get(
+    "",
+    response=Page[StationOut],
+    summary="Stations in your jurisdiction",
+    description="Staff only (`stations:station:view`). Filters: `q` (name or address), `kind`, `status`, "
+    "`amenity`, `division` (code prefix). Phones are masked. Ordered by division and name.",
+)
 def list_stations(request: HttpRequest, filters: Query[StationFilters]) -> dict[str, Any]:
     require_any_scope(request.user, StationsPerm.VIEW)
-    stations = selectors.stations_visible_to(user=request.user)
+    prefix = _division_prefix(request.user, filters.division)
+    stations = selectors.filter_stations(
+        selectors.stations_visible_to(user=request.user),
+        q=filters.q,
+        kind=filters.kind.value if filters.kind else "",
+        status=filters.status.value if filters.status else "",
+        amenity=filters.amenity.value if filters.amenity else "",
+        division_prefix=prefix,
+    ).order_by("division_id", "name", "pk")
     page = paginate(stations, page=filters.page, page_size=filters.page_size)
     page["items"] = [StationOut.from_station(s, phone=s.masked_phone) for s in page["items"]]
     return page
 
 
-@router.get("/{station_id}", response=StationOut, summary="One station")
+@router.get(
+    "/{station_id}",
+    response=StationDetailOut,
+    summary="One station",
+    description="Staff only; a station outside your jurisdiction is a 404. Includes the operating unit and "
+    "the photos' URLs (the phone stays masked: showing it in full is an audited action on the desk).",
+)
 def get_station(request: HttpRequest, station_id: int) -> dict[str, Any]:
     require_any_scope(request.user, StationsPerm.VIEW)  # no station permission anywhere: 403, not 404
     station = get_visible_or_404(Station, user=request.user, perm=StationsPerm.VIEW, pk=station_id)
-    return StationOut.from_station(station, phone=station.masked_phone)
+    return {
+        **StationOut.from_station(station, phone=station.masked_phone),
+        "operator_unit": station.operator_unit.name if station.operator_unit_id else "",
+        "photos": [
+            {
+                "id": photo.pk,
+                "url": request.build_absolute_uri(reverse("stations:photo", args=[photo.pk])),
+                "caption": photo.caption,
+                "width": photo.width,
+                "height": photo.height,
+                "content_type": photo.content_type,
+            }
+            for photo in station.photos.all()
+        ],
+    }

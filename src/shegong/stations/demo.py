@@ -3,6 +3,11 @@
 Run after `shegong.divisions.demo.seed_demo_divisions()`. Every value (coordinates, amenities, hours,
 phone) is derived from the station's name, so a second run finds everything as the first left it and
 changes nothing. Coordinates are GCJ-02 around each district's centre.
+
+`seed_demo_usage()` (called at the end) gives the demo stations riders' check-ins and feedback over the last
+60 days, so the desk's usage page and the list's "visits" column show numbers; it writes them once (bulk,
+visitor keys marked "demo-") and leaves them alone on later runs. Problem reports carry no appeal here: in
+the running system each one opens an appeal (`stations.usage`).
 """
 
 from __future__ import annotations
@@ -10,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from shegong.divisions.models import Division, Unit
-from shegong.stations.choices import Amenity, Kind
-from shegong.stations.models import Station
+from shegong.stations.choices import Amenity, FeedbackKind, Kind
+from shegong.stations.hours import LOCAL_TZ
+from shegong.stations.models import Station, StationFeedback, StationVisit
 
 ALL_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = ALL_WEEK[:5]
@@ -151,4 +159,72 @@ def seed_demo_stations() -> dict[str, int]:
                 ):
                     spec = _spec(district, name, kind, community, committee, street_no, f"{stem}路")
                     _ensure(name, community, spec, tally)
+    seed_demo_usage()
     return tally
+
+
+USAGE_DAYS = 60
+DEMO_VISITOR = "demo-"
+# Mean check-ins a day by kind: a 24-hour partner shop on a main road sees the most riders.
+_DAILY_VISITS = {
+    Kind.PARTNER_SHOP: 9.0,
+    Kind.LOVE_STATION: 6.0,
+    Kind.PARTY_SERVICE_CENTRE: 3.0,
+    Kind.UNION_HOME: 2.0,
+}
+_PROBLEM_NOTES = {
+    FeedbackKind.CLOSED_WHEN_OPEN: "中午去的时候门锁着，门口也没有贴告示。",
+    FeedbackKind.NO_WATER: "饮水机没有水了，桶装水空着。",
+    FeedbackKind.AMENITY_MISSING: "写着可以充电，但插座坏了。",
+    FeedbackKind.WRONG_LOCATION: "地图上的位置在马路对面，找了半天。",
+    FeedbackKind.UNFRIENDLY: "店员说只有买东西才能进来歇脚。",
+    FeedbackKind.OTHER: "门口电动车太多，进不去。",
+}
+
+
+@transaction.atomic
+def seed_demo_usage(*, now: datetime | None = None) -> dict[str, int]:
+    """Check-ins and feedback for the demo stations over the last USAGE_DAYS days, written once.
+
+    Returns {"visits": …, "feedback": …} written by this call (zero when demo usage already exists).
+    """
+    if StationVisit.objects.filter(station__is_demo=True, visitor__startswith=DEMO_VISITOR).exists():
+        return {"visits": 0, "feedback": 0}
+    today = timezone.localdate(now or timezone.now(), LOCAL_TZ)
+    visit_rows: list[StationVisit] = []
+    feedback_rows: list[StationFeedback] = []
+    problems = FeedbackKind.problems()
+    for station in Station.all_objects.filter(is_demo=True).order_by("pk").only("pk", "name", "kind"):
+        rng = _rng(f"usage:{station.name}")
+        mean = _DAILY_VISITS.get(station.kind, 3.0) * rng.uniform(0.4, 1.6)  # some stations are busier
+        n = 0
+        for back in range(USAGE_DAYS, 0, -1):
+            day = today - timedelta(days=back - 1)
+            weekend = day.weekday() >= 5
+            count = max(0, round(rng.gauss(mean * (1.3 if weekend else 1.0), mean / 3)))
+            for _i in range(count):
+                n += 1
+                at = datetime.combine(day, time(rng.randint(7, 21), rng.randint(0, 59)), tzinfo=LOCAL_TZ)
+                visitor = f"{DEMO_VISITOR}{station.pk}-{n}"
+                visit_rows.append(StationVisit(station_id=station.pk, at=at, visitor=visitor))
+                roll = rng.random()
+                if roll < 0.12:
+                    feedback_rows.append(
+                        StationFeedback(
+                            station_id=station.pk, kind=FeedbackKind.THUMBS_UP, at=at, visitor=visitor
+                        )
+                    )
+                elif roll < 0.125:
+                    kind = rng.choice(problems)
+                    feedback_rows.append(
+                        StationFeedback(
+                            station_id=station.pk,
+                            kind=kind,
+                            note=_PROBLEM_NOTES[kind],
+                            at=at,
+                            visitor=visitor,
+                        )
+                    )
+    StationVisit.objects.bulk_create(visit_rows, batch_size=2000)
+    StationFeedback.objects.bulk_create(feedback_rows, batch_size=2000)
+    return {"visits": len(visit_rows), "feedback": len(feedback_rows)}
