@@ -27,7 +27,6 @@ from django.utils import timezone
 
 from shegong.accounts import services
 from shegong.accounts.audit_actions import AccountsAction
-from shegong.accounts.choices import STAFF_ROLES
 from shegong.accounts.models import LoginFailure, User
 from shegong.core import audit, ratelimit
 from shegong.core.middleware import client_ip
@@ -153,7 +152,9 @@ def _wrong_answer(key: str, label: str, target: User | None, reason: str, now: d
 
 # --- the steps --------------------------------------------------------------------------------------------
 def needs_enrolment(user: User) -> bool:
-    return bool(settings.SHEGONG_TOTP_REQUIRED_FOR_STAFF) and bool(set(user.roles()) & set(STAFF_ROLES))
+    """A staff account without a second factor while SHEGONG_TOTP_REQUIRED_FOR_STAFF is on (the production
+    default): the password step sends it to enrolment, and the login completes only with a valid code."""
+    return not user.totp_enabled and services.second_factor_required(user)
 
 
 def authenticate_with_policy(request: HttpRequest, username: str, password: str) -> LoginResult:

@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from shegong.accounts import totp
 from shegong.accounts.audit_actions import AccountsAction
-from shegong.accounts.choices import SEPARATED_ROLES, AccountsPerm, Role
+from shegong.accounts.choices import SEPARATED_ROLES, STAFF_ROLES, AccountsPerm, Role
 from shegong.accounts.models import ApiToken, Grant, LoginFailure, User
 from shegong.core import audit
 from shegong.core.api import token_hash
@@ -277,12 +278,31 @@ def totp_enable(*, user: User, secret: str, code: str, actor: Any) -> User:
     return locked
 
 
+def second_factor_required(user: User) -> bool:
+    """True when SHEGONG_TOTP_REQUIRED_FOR_STAFF is on and the account holds a staff role (STAFF_ROLES)."""
+    return bool(settings.SHEGONG_TOTP_REQUIRED_FOR_STAFF) and bool(set(user.roles()) & set(STAFF_ROLES))
+
+
 @transaction.atomic
 def totp_disable(*, user: User, actor: Any) -> User:
-    """Turn off the second factor (the user themself, or a security administrator when a phone is lost)."""
+    """Turn off the second factor (the user themself, or a security administrator when a phone is lost).
+
+    Where the factor is required (`second_factor_required`), the user cannot turn it off themself; after a
+    security administrator's reset the next login sets up a new one before it completes."""
     locked = _locked(user)
     if actor is not None and actor.pk != locked.pk:
         _require_scope(actor, AccountsPerm.SECURITY_POLICY, locked.division)
+    elif second_factor_required(locked):
+        raise ValidationError(
+            {
+                "code": [
+                    _(
+                        "Staff accounts must keep the second factor on. If you lost your phone, ask the "
+                        "security administrator to reset it."
+                    )
+                ]
+            }
+        )
     locked.totp_secret = ""
     locked.totp_enabled = False
     locked.full_clean()

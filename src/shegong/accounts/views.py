@@ -207,7 +207,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def security_view(request: HttpRequest) -> HttpResponse:
     """The user's own security settings: password and second factor."""
-    return render(request, "accounts/security.html", {"disable_form": CodeForm()})
+    context = {"disable_form": CodeForm(), "factor_required": services.second_factor_required(request.user)}
+    return render(request, "accounts/security.html", context)
 
 
 @csrf_protect
@@ -249,6 +250,16 @@ def totp_disable_view(request: HttpRequest) -> HttpResponse:
             request,
             _("Too many attempts. Try again in {minutes} minutes.").format(
                 minutes=math.ceil(tries.retry_after_seconds / 60)
+            ),
+        )
+        return redirect("accounts:security")
+    if services.second_factor_required(user):
+        # Checked before the code is consumed: a refusal must not use up the user's current code.
+        messages.error(
+            request,
+            _(
+                "Staff accounts must keep the second factor on. If you lost your phone, ask the "
+                "security administrator to reset it."
             ),
         )
         return redirect("accounts:security")

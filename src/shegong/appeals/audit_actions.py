@@ -35,3 +35,9 @@ class AppealsAction(models.TextChoices):
     EXCLUSION_LIFTED = "appeals.indicators.exclusion_lifted", _("Exclusion from the rates lifted")
     INDICATORS_EXPORTED = "appeals.indicators.exported", _("Appeal indicators exported")
     LIST_EXPORTED = "appeals.appeal.exported", _("Appeal list exported")
+    # Personal data (docs/privacy.md): the retention purge (one row per batch, counts only) and the worker's
+    # requests on /h5/appeals/privacy/ (the phone masked, never in full).
+    PII_PURGED = "appeals.pii.purged", _("Personal data of finished appeals removed")
+    PRIVACY_VIEWED = "appeals.privacy.viewed", _("Worker viewed the data held for their phone")
+    PRIVACY_DOWNLOADED = "appeals.privacy.downloaded", _("Worker downloaded the data held for their phone")
+    PRIVACY_ERASED = "appeals.privacy.erased", _("Worker's personal data removed at their request")

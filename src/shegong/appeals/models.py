@@ -237,6 +237,9 @@ class Appeal(models.Model):
     redo_count = models.PositiveSmallIntegerField(_("times sent back for redo"), default=0)
     extension_used = models.BooleanField(_("extension requested"), default=False)
     version = models.PositiveIntegerField(_("version"), default=0)
+    # When the worker's personal data (phone, text, place, photos, notes) was purged (appeals/retention.py):
+    # after SHEGONG_APPEAL_PII_RETENTION_DAYS, or at the worker's request. The facts the rates count stay.
+    pii_purged_at = models.DateTimeField(_("personal data removed at"), null=True, blank=True)
 
     all_objects = models.Manager()
     objects = ScopedManager["Appeal"](division_field="division")

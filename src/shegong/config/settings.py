@@ -150,7 +150,16 @@ SHEGONG_LOGIN_LOCKOUT_MINUTES = env.get_int("SHEGONG_LOGIN_LOCKOUT_MINUTES", def
 SHEGONG_LOGIN_IP_LIMIT = env.get_int("SHEGONG_LOGIN_IP_LIMIT", default=30)  # attempts per IP …
 SHEGONG_LOGIN_IP_WINDOW_SECONDS = env.get_int("SHEGONG_LOGIN_IP_WINDOW_SECONDS", default=600)  # … per window
 SHEGONG_SESSION_IDLE_MINUTES = env.get_int("SHEGONG_SESSION_IDLE_MINUTES", default=30)
-SHEGONG_TOTP_REQUIRED_FOR_STAFF = env.get_bool("SHEGONG_TOTP_REQUIRED_FOR_STAFF", default=False)
+# --- Staff second factor and personal-data retention (docs/privacy.md) -----------------------------------
+# Staff roles (accounts.choices.STAFF_ROLES) must use a second factor: on by default in production
+# (`shegong serve` sets SHEGONG_PRODUCTION=1); development and tests leave it off unless set, and
+# `shegong demo` turns it off explicitly so the printed demo accounts log in with their password alone.
+SHEGONG_TOTP_REQUIRED_FOR_STAFF = env.get_bool("SHEGONG_TOTP_REQUIRED_FOR_STAFF", default=SHEGONG_PRODUCTION)
+# Days after an appeal is finished (closed, not accepted, merged or withdrawn) before its personal data is
+# purged (appeals/retention.py): three years, the general limitation period for civil claims (民法典 第188条),
+# so a worker can still rely on the record in a later dispute. 0 turns the purge off.
+SHEGONG_APPEAL_PII_RETENTION_DAYS = env.get_int("SHEGONG_APPEAL_PII_RETENTION_DAYS", default=1095)
+# --- end of the staff second factor and retention block ------------------------------------------------
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.get_int("SHEGONG_SESSION_MAX_HOURS", default=12) * 3600

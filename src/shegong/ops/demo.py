@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import MutableMapping
 
 from django.utils.translation import gettext_lazy
 
@@ -54,11 +55,18 @@ def pages_table(port: int) -> str:
     return format_table([[_("Page"), _("Address")], *([str(label), base + path] for label, path in PAGES)])
 
 
+def demo_login_environment(environ: MutableMapping[str, str]) -> None:
+    """The demo's accounts log in with the printed password alone: the staff second factor (on by default
+    in production, docs/privacy.md) is switched off explicitly, whatever the shell had set."""
+    environ["SHEGONG_TOTP_REQUIRED_FOR_STAFF"] = "0"
+
+
 def run(*, port: int, serve: bool, reset: bool) -> int:
     """Prepare the demo database in the data folder and, unless `serve` is False, run the server."""
     ignored_database_url = bool(os.environ.pop("DATABASE_URL", None))
     ignored_production = bool(os.environ.pop("SHEGONG_PRODUCTION", None))
     os.environ.setdefault("SHEGONG_DEBUG", "1")
+    demo_login_environment(os.environ)
     setup_django()
 
     from django.conf import settings
