@@ -80,6 +80,78 @@ def secret_problems(environ: dict[str, str] | os._Environ[str]) -> list[str]:
     return problems
 
 
+# What SHOW answers may be. synchronous_commit: every value but "off" makes COMMIT wait until the commit's
+# WAL is flushed to this server's disk ("local"); "on", "remote_write" and "remote_apply" add waiting for
+# synchronous standbys when there are any. Only "off" acknowledges a commit that a crash can still lose.
+DURABLE_SYNCHRONOUS_COMMIT = frozenset({"on", "local", "remote_write", "remote_apply"})
+DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+def durability_problems(show: dict[str, str]) -> list[str]:
+    """Why PostgreSQL's settings, as `SHOW` reports them in the application's own session, could lose or
+    corrupt committed data after a crash (empty list: they cannot)."""
+    from django.utils.translation import gettext as _
+
+    problems = []
+    if show.get("fsync") != "on":
+        problems.append(
+            _(
+                "PostgreSQL runs with fsync = {value}: a power cut or crash can corrupt the whole database. "
+                "Set fsync = on."
+            ).format(value=show.get("fsync", "?"))
+        )
+    if show.get("synchronous_commit") not in DURABLE_SYNCHRONOUS_COMMIT:
+        problems.append(
+            _(
+                "PostgreSQL runs with synchronous_commit = {value}: a crash can lose transactions that were "
+                "already confirmed (an accepted appeal, an audit row). Set synchronous_commit = on (also "
+                "check ALTER ROLE / ALTER DATABASE settings and PGOPTIONS)."
+            ).format(value=show.get("synchronous_commit", "?"))
+        )
+    if show.get("full_page_writes") != "on":
+        problems.append(
+            _(
+                "PostgreSQL runs with full_page_writes = {value}: a crash can leave torn pages that WAL "
+                "cannot repair. Set full_page_writes = on."
+            ).format(value=show.get("full_page_writes", "?"))
+        )
+    return problems
+
+
+def show_durability(cursor: Any) -> dict[str, str]:
+    """The durability settings as this session sees them (role, database and PGOPTIONS included)."""
+    values = {}
+    for name in DURABILITY_SETTINGS:
+        cursor.execute(f"SHOW {name}")  # a fixed name from DURABILITY_SETTINGS, never input
+        values[name] = str(cursor.fetchone()[0]).strip().lower()
+    return values
+
+
+def _check_durability() -> None:
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+    from django.utils.translation import gettext as _
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            show = show_durability(cursor)
+    except DatabaseError as exc:
+        raise OperatorError(
+            _("Refusing to start: cannot read the database's settings ({error}).").format(error=exc),
+            exit_code=2,
+        ) from exc
+    problems = durability_problems(show)
+    if problems:
+        raise OperatorError(
+            _("Refusing to start: PostgreSQL is not set up to keep committed data:\n  {problems}").format(
+                problems="\n  ".join(problems)
+            ),
+            exit_code=2,
+        )
+
+
 def _default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
@@ -106,6 +178,10 @@ def gunicorn_options(bind: str) -> dict[str, Any]:
         "accesslog": "-",  # stdout: the service manager (systemd, docker) keeps the log
         "errorlog": "-",
         "proc_name": "shegong",
+        # gunicorn ≥ 25 opens a control socket at one fixed path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+        # ~/.gunicorn/gunicorn.ctl): a second server of the same user would take it over from the first.
+        # Shegong is run by its service manager, not by gunicornc.
+        "control_socket_disable": True,
     }
     shm = "/dev/shm"  # noqa: S108 (gunicorn's advice: heartbeat files in memory, not on a slow disk)
     if os.path.isdir(shm):
@@ -135,6 +211,7 @@ def _preflight() -> None:
         raise OperatorError(
             _("Refusing to start: the deployment checks failed.\n{error}").format(error=exc), exit_code=2
         ) from exc
+    _check_durability()
     executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         raise OperatorError(
