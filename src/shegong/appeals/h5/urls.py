@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from shegong.appeals.h5 import filing, following
+from shegong.appeals.h5 import filing, following, privacy
 
 # A tracking number as typed or linked: three groups of three, dashes optional, any case (normalised).
 _NUMBER = r"(?P<tracking_no>[2-9A-Za-z]{3}-?[2-9A-Za-z]{3}-?[2-9A-Za-z]{3})"
@@ -16,6 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("verify/", following.verify, name="h5_verify"),
     path("verify/leave/", following.forget_phone, name="h5_forget"),
     path("mine/", following.mine, name="h5_mine"),
+    path("privacy/", privacy.overview, name="h5_privacy"),
+    path("privacy/download/", privacy.download, name="h5_privacy_download"),
+    path("privacy/delete/", privacy.erase, name="h5_privacy_erase"),
     re_path(rf"^{_NUMBER}/$", following.detail, name="h5_detail"),
     re_path(rf"^{_NUMBER}/rate/$", following.rate, name="h5_rate"),
     re_path(rf"^{_NUMBER}/withdraw/$", following.withdraw, name="h5_withdraw"),
