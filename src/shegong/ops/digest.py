@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
@@ -89,7 +89,17 @@ def sqlite_tables(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def sqlite_digests(conn: sqlite3.Connection) -> dict[str, TableDigest]:
+def _upto(table: str, upto: Mapping[str, int] | None) -> str:
+    """A WHERE clause keeping the rows with id ≤ upto[table] (the backup drill leaves out the audit rows
+    written after the snapshot); empty for other tables."""
+    if not upto or table not in upto:
+        return ""
+    return f' WHERE "id" <= {int(upto[table])}'
+
+
+def sqlite_digests(
+    conn: sqlite3.Connection, *, upto: Mapping[str, int] | None = None
+) -> dict[str, TableDigest]:
     result: dict[str, TableDigest] = {}
     for table in sqlite_tables(conn):
         info = conn.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
@@ -97,7 +107,8 @@ def sqlite_digests(conn: sqlite3.Connection) -> dict[str, TableDigest]:
         pk = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5] > 0] or columns
         cols = ", ".join(_quote(c) for c in columns)
         order = ", ".join(_quote(c) for c in pk)
-        cur = conn.execute(f"SELECT {cols} FROM {_quote(table)} ORDER BY {order}")  # noqa: S608 (quoted identifiers from the catalogue)
+        where = _upto(table, upto)
+        cur = conn.execute(f"SELECT {cols} FROM {_quote(table)}{where} ORDER BY {order}")  # noqa: S608 (quoted identifiers from the catalogue)
         result[table] = digest_rows(_iterate(cur))
     return result
 
@@ -121,8 +132,9 @@ def pg_tables(conn: Any) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def pg_digests(conn: Any) -> dict[str, TableDigest]:
-    """Checksums inside the connection's current transaction (callers open it REPEATABLE READ)."""
+def pg_digests(conn: Any, *, upto: Mapping[str, int] | None = None) -> dict[str, TableDigest]:
+    """Checksums inside the connection's current transaction (callers open it REPEATABLE READ).
+    `upto`: tables whose rows count only up to this id."""
     result: dict[str, TableDigest] = {}
     for n, table in enumerate(pg_tables(conn)):
         types = dict(
@@ -147,7 +159,8 @@ def pg_digests(conn: Any) -> dict[str, TableDigest]:
         order = ", ".join(_quote(c) + (' COLLATE "C"' if types[c] in _PG_TEXT_TYPES else "") for c in pk)
         cols = ", ".join(_quote(c) for c in columns)
         with conn.cursor(name=f"shegong_digest_{n}") as cur:  # server-side: big tables stream
-            cur.execute(f"SELECT {cols} FROM {_quote(table)} ORDER BY {order}")  # noqa: S608 (catalogue names)
+            where = _upto(table, upto)
+            cur.execute(f"SELECT {cols} FROM {_quote(table)}{where} ORDER BY {order}")  # noqa: S608 (catalogue names)
             result[table] = digest_rows(_iterate(cur))
     return result
 

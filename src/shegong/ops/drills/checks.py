@@ -161,3 +161,46 @@ def compare_tables(
             )
         )
     return result
+
+
+AUDIT_TABLE = "core_auditevent"
+
+
+@dataclass
+class BackupVerdict:
+    """The source before the backup against the restored database, table by table."""
+
+    tables: list[TableComparison]
+    manifest_differs: list[str]  # tables where the backup's manifest disagrees with the source
+    restore_audit_rows: int  # rows the restore added to the audit table (exactly one: "backup restored")
+
+    @property
+    def differing(self) -> list[str]:
+        return [t.table for t in self.tables if not t.equal]
+
+    @property
+    def equal(self) -> bool:
+        return not self.differing and not self.manifest_differs and self.restore_audit_rows == 1
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows_before or 0 for t in self.tables)
+
+
+def verify_backup(
+    *,
+    before: Mapping[str, digest.TableDigest],
+    manifest: Mapping[str, digest.TableDigest],
+    restored: Mapping[str, digest.TableDigest],
+    restored_all: Mapping[str, digest.TableDigest],
+) -> BackupVerdict:
+    """`before`: the source just before the backup; `manifest`: what the backup says it holds; `restored`:
+    the restored database with the audit table cut at the source's last id; `restored_all`: the same, uncut
+    (the difference must be the restore's own "backup restored" row)."""
+    audit_all = restored_all.get(AUDIT_TABLE, {"rows": 0, "sha256": ""})["rows"]
+    audit_cut = restored.get(AUDIT_TABLE, {"rows": 0, "sha256": ""})["rows"]
+    return BackupVerdict(
+        tables=compare_tables(before, restored),
+        manifest_differs=[t.table for t in compare_tables(before, manifest) if not t.equal],
+        restore_audit_rows=audit_all - audit_cut,
+    )
