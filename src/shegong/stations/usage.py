@@ -211,7 +211,9 @@ def _feedback_write(
     worker_type: str,
     now: dt.datetime,
 ) -> FeedbackResult:
-    station = Station.all_objects.select_for_update().select_related("operator_unit").get(pk=station.pk)
+    station = (
+        Station.all_objects.select_for_update(of=("self",)).select_related("operator_unit").get(pk=station.pk)
+    )
     if station.status == Status.CLOSED:
         raise ValidationError(_("This station has closed down."), code="not_in_service")
     if kind == FeedbackKind.THUMBS_UP:
