@@ -17,12 +17,14 @@ import pyotp
 import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from shegong.accounts import services
 from shegong.accounts.choices import STAFF_ROLES, Role
 from shegong.accounts.models import User
+from shegong.core.audit import CoreAction
 from shegong.core.models import AuditEvent
 from shegong.ops.demo import demo_login_environment
 from tests.accounts.conftest import post_login
@@ -239,3 +241,29 @@ def test_the_admin_offers_no_way_to_the_audit_log(world: World) -> None:
     assert client.get("/admin/core/auditevent/").status_code == 404
     assert client.get("/admin/core/").status_code in {200, 404}
     assert "auditevent" not in client.get("/admin/").content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_the_database_guards_the_audit_log_and_keeps_rows_six_months() -> None:
+    """The triggers of core.0002 are installed: UPDATE refused on both databases; on PostgreSQL a DELETE of a
+    row younger than 180 days is refused (网络安全法 第21条: at least six months)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger "
+                "WHERE tgrelid = 'core_auditevent'::regclass AND NOT tgisinternal"
+            )
+            assert "core_auditevent_guard" in {name for (name,) in cursor.fetchall()}
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditevent'"
+            )
+            assert "core_auditevent_no_update" in {name for (name,) in cursor.fetchall()}
+    if connection.vendor != "postgresql":
+        return
+    young = AuditEvent.objects.create(
+        action=CoreAction.BACKUP_CREATED, at=timezone.now() - timedelta(days=179)
+    )
+    with pytest.raises(DatabaseError, match="180 days"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [young.pk])
+    assert AuditEvent.objects.filter(pk=young.pk).exists()
