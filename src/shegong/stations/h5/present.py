@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,7 +107,7 @@ def day_text(value: Any) -> str:
         return _("Rest day")
     try:
         ranges = parse_day(value, where="")
-    except Exception:  # stored hours are validated; never fail a page over an old row
+    except ValidationError:  # stored hours are validated; never fail a page over an old row
         return _("Rest day")
     if ranges == [(0, 24 * 60)]:
         return _("Open all day")
