@@ -125,3 +125,98 @@ def test_staff_list_is_scoped(world: World, client: Client) -> None:
 def test_staff_list_without_the_permission_is_403(world: World, client: Client) -> None:
     client.force_login(world.user(Role.VOLUNTEER, world.home))
     assert client.get("/api/v1/stations").status_code == 403
+
+
+# --- staff list filters and detail (stations desk) ---------------------------------------------------------
+class TestStationList(ScopedEndpointSuite):
+    """The list narrowed to a division outside the caller's area is a 404, like the desk list."""
+
+    allowed_role = Role.LEADER
+    forbidden_role = Role.VOLUNTEER
+
+    def make_object(self, world: World, division: Any) -> Station:
+        lat, lng = (41.82, 123.42) if division.code.startswith("21") else (22.82, 108.38)
+        return make(world, division, name=f"驿站{division.code}", lat=lat, lng=lng)
+
+    def url(self, obj: Any) -> str:
+        return f"/api/v1/stations?division={obj.division_id[:9]}"
+
+    def marker(self, obj: Any) -> str:
+        return obj.name
+
+
+@pytest.mark.django_db
+def test_staff_list_filters(world: World, client: Client) -> None:
+    from shegong.stations.choices import Kind, Status
+
+    water = make(world, world.home_street, name="华山路爱心驿站", amenities=["water", "toilet"])
+    shop = make(
+        world,
+        world.home_community,
+        name="罗森岐山店",
+        address="岐山路3号",
+        kind=Kind.PARTNER_SHOP,
+        amenities=["phone_charging"],
+    )
+    closed = make(world, world.home_street, name="旧驿站", status=Status.CLOSED, amenities=["water"])
+    client.force_login(world.user(Role.LEADER, world.home))
+
+    def ids(**params: Any) -> list[int]:
+        response = client.get("/api/v1/stations", params)
+        assert response.status_code == 200, response.content
+        return [s["id"] for s in response.json()["items"]]
+
+    assert ids(q="岐山路") == [shop.pk]
+    assert ids(kind="partner_shop") == [shop.pk]
+    assert ids(status="closed") == [closed.pk]
+    assert ids(amenity="toilet") == [water.pk]
+    assert ids(division=world.home_community.code[:12]) == [shop.pk]
+    assert set(ids()) == {water.pk, shop.pk, closed.pk}
+    bad = client.get("/api/v1/stations", {"division": "21x"})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_input"
+    assert client.get("/api/v1/stations", {"amenity": "sauna"}).status_code in (400, 422)
+
+
+@pytest.mark.django_db
+def test_staff_detail_has_the_unit_and_photo_urls(
+    world: World, client: Client, settings: Any, tmp_path: Any
+) -> None:
+    from shegong.stations import photos
+    from tests.stations.desk_support import jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    station = make(world, world.home_street, operator_unit=world.home_unit)
+    photo = photos.photo_add(
+        actor=world.user(Role.SOCIAL_WORKER, world.home), station=station, upload=jpeg(), caption="正门"
+    )
+    client.force_login(world.user(Role.LEADER, world.home))
+    body = client.get(f"/api/v1/stations/{station.pk}").json()
+    assert body["operator_unit"] == world.home_unit.name
+    assert body["phone"] == "138****5678"
+    assert body["photos"] == [
+        {
+            "id": photo.pk,
+            "url": f"http://testserver/desk/stations/photos/{photo.pk}/",
+            "caption": "正门",
+            "width": 40,
+            "height": 30,
+            "content_type": "image/jpeg",
+        }
+    ]
+    anonymous = Client().get(f"/desk/stations/photos/{photo.pk}/")
+    assert anonymous.status_code == 200  # the URL works on a rider's phone
+
+
+@pytest.mark.django_db
+def test_every_stations_operation_is_documented(client: Client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    operations = [
+        op
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/v1/stations")
+        for op in item.values()
+    ]
+    assert len(operations) >= 3
+    assert all(op.get("summary") for op in operations)
+    assert all(op.get("description") for op in operations)

@@ -38,3 +38,33 @@ def test_a_rider_in_huanggu_finds_an_open_station_with_water() -> None:
 @pytest.mark.django_db
 def test_without_demo_divisions_nothing_is_seeded() -> None:
     assert seed_demo_stations() == {"stations": 0, "created": 0, "updated": 0}
+
+
+@pytest.mark.django_db
+def test_demo_stations_have_visits_and_feedback_over_the_last_60_days_written_once() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shegong.stations.choices import FeedbackKind
+    from shegong.stations.demo import USAGE_DAYS, seed_demo_usage
+    from shegong.stations.hours import LOCAL_TZ
+    from shegong.stations.models import StationFeedback, StationVisit
+
+    seed_demo_divisions()
+    seed_demo_stations()  # seeds the usage at its end
+    visits, feedback = StationVisit.objects.count(), StationFeedback.objects.count()
+    assert visits > 1000
+    assert feedback > 50
+    assert StationFeedback.objects.filter(kind=FeedbackKind.THUMBS_UP).count() > 0
+    assert StationFeedback.objects.exclude(kind=FeedbackKind.THUMBS_UP).exclude(note="").count() > 0
+    today = timezone.localdate(timezone.now(), LOCAL_TZ)
+    oldest = StationVisit.objects.order_by("at").first()
+    assert oldest is not None
+    assert oldest.at.astimezone(LOCAL_TZ).date() >= today - dt.timedelta(days=USAGE_DAYS)
+    # most stations have been used in the last 30 days, so the usage page and the list show numbers
+    recent = StationVisit.objects.filter(at__gte=timezone.now() - dt.timedelta(days=30))
+    assert recent.values("station").distinct().count() > 0.8 * Station.all_objects.count()
+    assert seed_demo_usage() == {"visits": 0, "feedback": 0}
+    seed_demo_stations()
+    assert (StationVisit.objects.count(), StationFeedback.objects.count()) == (visits, feedback)
