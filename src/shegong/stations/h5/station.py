@@ -143,9 +143,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         sender = SendCodeForm(request.POST)
         countdown = 0
         if sender.is_valid():
-            result = otp.send(request, sender.cleaned_data["phone"])
-            (messages.success if result.sent else messages.error)(request, result.message)
-            countdown = otp.RESEND_SECONDS if result.sent else 0
+            sent = otp.send(request, sender.cleaned_data["phone"])
+            (messages.success if sent.sent else messages.error)(request, sent.message)
+            countdown = otp.RESEND_SECONDS if sent.sent else 0
         else:
             messages.error(request, str(sender.errors["phone"][0]))
         form = ProblemForm(
