@@ -125,9 +125,66 @@ def _envelope(
     return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
 
 
+# The envelope's statuses, declared on every operation they can come from (see _error_statuses), so the
+# schema names every status a client can get; the fuzz tests (docs/security-fuzz.md) hold the API to it.
+ERROR_RESPONSES = {
+    400: "Malformed request: a parameter or the body is missing, of the wrong type, or not JSON",
+    401: "Not authenticated: log in, or send a valid API token",
+    403: "Not permitted (or the session's CSRF check failed)",
+    404: "Not found, or outside your jurisdiction",
+    409: "The record's state or version moved on; read it again",
+    413: "The request body is too large",
+    422: "Well-formed, but refused by the rules (per-field messages in details)",
+}
+
+
+def _error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
+    params = operation.get("parameters") or []
+    body = "requestBody" in operation
+    statuses: set[int] = set()
+    if params or body:
+        statuses |= {400, 422}  # a schema violation; a value the service or filter refuses
+    if operation.get("security"):
+        statuses |= {401, 403, 404}  # no credentials; no permission; out of scope (a filter, too)
+    if any(p.get("in") == "path" for p in params):
+        statuses.add(404)
+    if method.lower() in {"post", "put", "patch", "delete"}:
+        statuses |= {409, 422}
+    if body:
+        statuses.add(413)
+    return statuses
+
+
+class ShegongAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema declares the error envelope on every operation (an operation's own
+    `response={...}` entry for a status wins)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status in sorted(_error_statuses(method, operation)):
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": ERROR_RESPONSES[status],
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+        return schema
+
+
 def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = "api") -> NinjaAPI:
     """The project's API with every router in settings.SHEGONG_API_ROUTERS (tests pass their own)."""
-    api = NinjaAPI(
+    api = ShegongAPI(
         title="社工服务平台 API",
         version="1",
         description=_api_description(),
