@@ -384,7 +384,7 @@ def test_too_many_rows_are_refused(tmp_path: Any) -> None:
         sheet.append([f"驿站{i}", "", "210105001001", "", "地址", 41.8, 123.4])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    assert "more than 5000 stations" in _refused_path(tmp_path, buffer.getvalue())
+    assert f"more than {importing.MAX_ROWS} stations" in _refused_path(tmp_path, buffer.getvalue())
 
 
 @pytest.mark.django_db
