@@ -77,6 +77,7 @@ class Poisoned:
     handler: User
     leader: User
     auditor: User
+    security_admin: User
     staff: User  # the account whose real name is a payload
     community: Division  # a community whose name is a payload
     unit: Unit
@@ -209,6 +210,7 @@ def poison(world: World) -> Poisoned:
     intake = world.user(Role.INTAKE)
     leader = world.user(Role.LEADER)
     auditor = world.user(Role.AUDITOR)
+    security_admin = world.user(Role.SECURITY_ADMIN)
 
     community = Division.objects.create(
         code="210105001077", name=typed("division", SHORT), level=12, parent=world.home_street, is_demo=True
@@ -218,7 +220,11 @@ def poison(world: World) -> Poisoned:
     )
     handler = world.user(Role.HANDLER, world.home, unit=unit)
     staff = account_services.user_create(
-        actor=admin, username="poisoned-staff", real_name=typed("real_name", SHORT), division=world.home
+        actor=admin,
+        username="poisoned-staff",
+        real_name=typed("real_name", SHORT),
+        phone="13600136000",
+        division=world.home,
     )
     parent = Category.objects.filter(parent=None, is_active=True).order_by("order").first()
     assert parent is not None
@@ -342,6 +348,7 @@ def poison(world: World) -> Poisoned:
         handler=handler,
         leader=leader,
         auditor=auditor,
+        security_admin=security_admin,
         staff=staff,
         community=community,
         unit=unit,
@@ -361,9 +368,9 @@ def poison(world: World) -> Poisoned:
 # --- sessions --------------------------------------------------------------------------------------------
 
 
-def worker_client(phone: str = PHONE) -> Client:
+def worker_client(phone: str = PHONE, *, enforce_csrf_checks: bool = False) -> Client:
     """A browser session that proved `phone` (as after the one-time code), without sending a code."""
-    client = Client()
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     session = client.session
     normal = pii.normalise(pii.PIIKind.PHONE, phone)
     session[SESSION_KEY] = {
@@ -376,10 +383,10 @@ def worker_client(phone: str = PHONE) -> Client:
     return client
 
 
-def client_for(poisoned: Poisoned, who: str) -> Client:
+def client_for(poisoned: Poisoned, who: str, *, enforce_csrf_checks: bool = False) -> Client:
     if who == "worker":
-        return worker_client()
-    client = Client()
+        return worker_client(enforce_csrf_checks=enforce_csrf_checks)
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     user = poisoned.user_for(who)
     if user is not None:
         client.force_login(user)
