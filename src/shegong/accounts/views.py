@@ -207,7 +207,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def security_view(request: HttpRequest) -> HttpResponse:
     """The user's own security settings: password and second factor."""
-    context = {"disable_form": CodeForm(), "factor_required": services.second_factor_required(request.user)}
+    user: Any = request.user
+    context = {"disable_form": CodeForm(), "factor_required": services.second_factor_required(user)}
     return render(request, "accounts/security.html", context)
 
 
