@@ -123,6 +123,8 @@ class _Drill:
         self.chaos = _Chaos()
         self.stop_clients = threading.Event()
         self.web_lock = threading.Lock()  # the chaos thread swaps the server while the main thread reads it
+        self.servers: list[bench_server.Server] = []
+        self.closed = False
         self.port = 0
         self.bodies: dict[str, bytes] = {}  # marker → the body sent (for the replay)
 
@@ -168,7 +170,11 @@ class _Drill:
 
     def start_web(self, env: dict[str, str], port: int, log: Path) -> None:
         web = bench_server.Server(env=env, port=port, log=log)
-        web.start()
+        with self.web_lock:  # registered before it runs: the clean-up stops every server ever started
+            if self.closed:
+                raise DrillError(_("The drill is stopping."))
+            web.start()
+            self.servers.append(web)
         try:
             web.wait_ready(timeout=180)
         except bench_server.BenchError as exc:
@@ -318,11 +324,13 @@ class _Drill:
 
     def cleanup(self) -> None:
         self.stop_clients.set()
-        web, self.web = self.web, None
-        if web is not None:
+        with self.web_lock:
+            self.closed = True
+            servers, self.web = list(self.servers), None
+        for web in servers:
             web.stop(timeout=20)
             if web.proc is not None:
-                _killpg(web.proc.pid)
+                _killpg(web.proc.pid)  # workers left behind by a master killed with SIGKILL
         if self.cluster is not None:
             try:
                 self.cluster.stop()
@@ -363,8 +371,18 @@ def _kill(pid: int) -> bool:
 
 
 def _killpg(pgid: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
+    """SIGKILL to what is left of a server's process group: only processes of that group that are still
+    `shegong serve` (a finished group's number may have been reused by then)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError):
+            continue
+        ours = b"shegong.cli serve" in cmdline or b"[shegong]" in cmdline  # gunicorn's title, if it sets one
+        if int(fields[2]) == pgid and ours:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
 
 
 @contextmanager
