@@ -225,7 +225,7 @@ def _header_names() -> dict[str, str]:
 def _letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index + 1)
+    return str(get_column_letter(index + 1))
 
 
 def _map_header(header: list[Any]) -> tuple[dict[str, int], list[str]]:
@@ -382,12 +382,12 @@ def _vocabulary(enum: Any, language: str) -> dict[str, str]:
     return names
 
 
-KIND_ALIASES = {
+KIND_ALIASES: dict[str, str] = {
     "暖新驿站": Kind.LOVE_STATION,
     "暖心驿站": Kind.LOVE_STATION,
     "户外劳动者驿站": Kind.LOVE_STATION,
 }
-STATUS_ALIASES = {
+STATUS_ALIASES: dict[str, str] = {
     "正常": Status.OPEN,
     "开放": Status.OPEN,
     "营业": Status.OPEN,
@@ -396,7 +396,7 @@ STATUS_ALIASES = {
     "撤销": Status.CLOSED,
     "停用": Status.CLOSED,
 }
-AMENITY_ALIASES = {
+AMENITY_ALIASES: dict[str, str] = {
     "饮用水": Amenity.WATER,
     "热水": Amenity.WATER,
     "厕所": Amenity.TOILET,
@@ -566,11 +566,11 @@ def parse_hours_text(value: str) -> dict[str, Any]:
         return {}
     if text.startswith("{"):
         try:
-            table = json.loads(text)
+            given = json.loads(text)
         except ValueError as exc:
             raise _hours_error(_("The opening hours look like JSON but cannot be read.")) from exc
-        hours.validate_opening_hours(table)
-        return {day: table[day] for day in hours.WEEKDAYS if day in table and table[day] != []}
+        hours.validate_opening_hours(given)
+        return {day: given[day] for day in hours.WEEKDAYS if day in given and given[day] != []}
     table: dict[int, Any] = {}
     seen: set[int] = set()
     for segment in re.split(r"[;\n。]+", text):
