@@ -563,3 +563,33 @@ def test_the_template_has_headers_an_example_and_the_allowed_values(world: World
     # the example row imports as it stands (into the user's own division)
     outcome = import_stations(io.BytesIO(content), actor=user, file_name="template.xlsx")
     assert outcome.created == 1, outcome.errors
+
+
+@pytest.mark.django_db
+def test_rows_outside_the_users_jurisdiction_are_refused_on_the_page(world: World, client: Client) -> None:
+    client.force_login(world.user(Role.SOCIAL_WORKER, world.home_street))
+    rows = [
+        row(name="街道驿站", division=world.home_street.code),
+        row(name="区里驿站", division=world.home.code),
+    ]
+    preview_url = upload(client, xlsx(rows))["Location"]
+    preview = client.get(preview_url).content.decode()
+    assert 'data-row="3" data-column="division"' in preview
+    assert client.post(preview_url + "import/").status_code == 400
+    assert Station.all_objects.count() == 0
+    assert client.post(preview_url + "import/", {"only_valid": "on"}).status_code == 200
+    assert list(Station.all_objects.values_list("name", flat=True)) == ["街道驿站"]
+
+
+@pytest.mark.django_db
+def test_skip_existing_on_the_page_leaves_stations_as_they_are(world: World, client: Client) -> None:
+    user = manager(world)
+    run(world, [row()], user=user)
+    client.force_login(user)
+    preview_url = upload(client, xlsx([row(address="新地址"), row(name="新驿站")]))["Location"]
+    assert 'data-action="update"' in client.get(preview_url).content.decode()
+    done = client.post(preview_url + "import/", {"skip_existing": "on"})
+    body = done.content.decode()
+    assert 'data-testid="count-skipped">1<' in body
+    assert 'data-testid="count-created">1<' in body
+    assert Station.all_objects.get(name="华山路爱心驿站").address == "沈阳市皇姑区华山路12号"
