@@ -204,3 +204,15 @@ def test_an_english_export_imports_back_unchanged(world: World, client: Client) 
     assert read_xlsx(content)[1][COLUMNS.index("opening_hours")] == "Mon-Fri 08:00-20:00; Sat 24h; Sun closed"
     outcome = import_stations(io.BytesIO(content), actor=manager, file_name="export.xlsx")
     assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 1), outcome.errors
+
+
+@pytest.mark.django_db
+def test_export_reads_a_fixed_number_of_queries(
+    world: World, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(30):
+        make(world.home_community, name=f"驿站{i}", operator_unit=world.home_unit)
+    client.force_login(world.user(Role.SOCIAL_WORKER, world.home))
+    with django_assert_max_num_queries(12):
+        rows = export(client, phones="1")
+    assert len(rows) == 31
