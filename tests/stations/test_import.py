@@ -354,6 +354,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 )
 def test_non_xlsx_files_are_refused_by_content(tmp_path: Any, content: bytes, words: str) -> None:
     assert words in _refused_path(tmp_path, content)
+    assert words in _refused(content)  # a stream is checked the same way
 
 
 @pytest.mark.django_db

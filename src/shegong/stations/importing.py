@@ -146,9 +146,19 @@ def _sniff(head: bytes) -> str:
     return _("plain text")
 
 
-def check_container(path: Path) -> None:
-    """StationFileError unless `path` is a plausible .xlsx within the limits (before openpyxl reads it)."""
-    size = path.stat().st_size
+def check_container(source: Path | IO[bytes]) -> None:
+    """StationFileError unless `source` is a plausible .xlsx within the limits (before openpyxl reads it).
+    A stream is left at its start."""
+    if isinstance(source, Path):
+        size = source.stat().st_size
+        with source.open("rb") as handle:
+            head = handle.read(2048)
+    else:
+        source.seek(0, 2)
+        size = source.tell()
+        source.seek(0)
+        head = source.read(2048)
+        source.seek(0)
     if size == 0:
         raise StationFileError(_("The file is empty."))
     if size > MAX_FILE_BYTES:
@@ -157,8 +167,6 @@ def check_container(path: Path) -> None:
                 "The file is {size} MB; at most {limit} MB can be imported. Split it into several files."
             ).format(size=round(size / 1024 / 1024, 1), limit=MAX_FILE_BYTES // (1024 * 1024))
         )
-    with path.open("rb") as handle:
-        head = handle.read(2048)
     if not head.startswith(b"PK\x03\x04"):
         kind = _sniff(head)
         if kind == "ole":
@@ -182,7 +190,7 @@ def check_container(path: Path) -> None:
             )
         )
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
             names = {e.filename for e in entries}
             if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
@@ -196,6 +204,9 @@ def check_container(path: Path) -> None:
         raise StationFileError(
             _("The file is damaged (the .xlsx archive cannot be opened). Save it again in Excel or WPS.")
         ) from exc
+    finally:
+        if not isinstance(source, Path):
+            source.seek(0)
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise StationFileError(
             _("This is a ZIP archive but not an Excel workbook (the workbook parts are missing).")
@@ -266,8 +277,7 @@ def read_sheet(source: Path | IO[bytes]) -> Sheet:
     """The first sheet's header and non-blank rows. Raises StationFileError."""
     from openpyxl import load_workbook
 
-    if isinstance(source, Path):
-        check_container(source)
+    check_container(source)
     try:
         # data_only: a formula cell gives the value Excel last showed, never the formula text.
         workbook = load_workbook(source, read_only=True, data_only=True)
