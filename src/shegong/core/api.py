@@ -6,8 +6,10 @@ Error envelope (the only error shape the API returns):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -128,7 +130,7 @@ def _envelope(
 # The envelope's statuses, declared on every operation they can come from (see _error_statuses), so the
 # schema names every status a client can get; the fuzz tests (docs/security-fuzz.md) hold the API to it.
 ERROR_RESPONSES = {
-    400: "Malformed request: a parameter or the body is missing, of the wrong type, or not JSON",
+    400: "Malformed request: a parameter or the body is missing, of the wrong type, not JSON, or holds a NUL",
     401: "Not authenticated: log in, or send a valid API token",
     403: "Not permitted (or the session's CSRF check failed)",
     404: "Not found, or outside your jurisdiction",
@@ -141,9 +143,9 @@ ERROR_RESPONSES = {
 def _error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     params = operation.get("parameters") or []
     body = "requestBody" in operation
-    statuses: set[int] = set()
+    statuses = {400}  # any request can be malformed (a NUL in the query, a broken body)
     if params or body:
-        statuses |= {400, 422}  # a schema violation; a value the service or filter refuses
+        statuses.add(422)  # a value the service or filter refuses
     if operation.get("security"):
         statuses |= {401, 403, 404}  # no credentials; no permission; out of scope (a filter, too)
     if any(p.get("in") == "path" for p in params):
@@ -272,9 +274,60 @@ def build_api(*, routers: list[tuple[str, Any]] | None = None, namespace: str = 
         }
         return _envelope(api, request, exc.status_code, code.get(exc.status_code, "error"), str(exc.message))
 
+    # after authentication (an anonymous caller gets its 401 first), before the view reads anything
+    api.add_decorator(functools.partial(_refuse_nul, api), mode="operation")
     for prefix, router in routers if routers is not None else _routers():
         api.add_router(prefix, router)
     return api
+
+
+def _refuse_nul(api: NinjaAPI, view: Callable[..., Any]) -> Callable[..., Any]:
+    """A NUL character in the path, the query or a JSON body is a 400 before anything reads it: PostgreSQL
+    text cannot hold one (a filter or a write would fail with a 500), and no field accepts one (Django's
+    form fields refuse it on the pages the same way)."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if _has_nul(request):
+            return _envelope(
+                api,
+                request,
+                400,
+                "invalid_input",
+                _("The request contains a NUL character, which no field accepts."),
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+    ):
+        return True
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/"):  # a photo's bytes hold NULs; its form fields must not
+        return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+    body = request.body
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body.lower():
+        return False
+    try:  # an escaped NUL in a JSON string (and not a literal backslash followed by "u0000")
+        return _json_has_nul(json.loads(body))
+    except ValueError:
+        return False
+
+
+def _json_has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(v) for v in value)
+    return False
 
 
 def _body_is_not_an_object(request: HttpRequest) -> bool:
