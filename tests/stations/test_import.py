@@ -16,7 +16,8 @@ from shegong.accounts.choices import Role
 from shegong.core.models import AuditEvent
 from shegong.stations import geo, importing, services
 from shegong.stations.audit_actions import StationsAction
-from shegong.stations.importing import StationFileError, format_hours, import_stations, parse_hours_text
+from shegong.stations.hours_text import format_hours, parse_hours_text
+from shegong.stations.importing import StationFileError, import_stations
 from shegong.stations.models import Station
 from tests.stations.transfer_support import HEADER, _data_dir, read_xlsx, row, xlsx  # noqa: F401
 from tests.support.world import World

@@ -36,7 +36,8 @@ from shegong.divisions.selectors import pad_code
 from shegong.stations import importing
 from shegong.stations.audit_actions import StationsAction
 from shegong.stations.choices import Amenity, Kind, StationsPerm, Status
-from shegong.stations.importing import COLUMNS, GCJ02, WGS84, RowError, Sheet, format_hours
+from shegong.stations.hours_text import format_hours
+from shegong.stations.importing import COLUMNS, GCJ02, WGS84, RowError, Sheet
 from shegong.stations.models import Station
 from shegong.stations.selectors import stations_visible_to
 
