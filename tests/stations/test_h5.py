@@ -351,7 +351,7 @@ def test_a_problem_report_runs_the_code_flow_and_files_an_appeal(
     appeal = Appeal.all_objects.get()
     assert done.status_code == 302
     assert done["Location"] == reverse("appeals:h5_done", kwargs={"tracking_no": appeal.tracking_no})
-    assert appeal.state == State.ACCEPTED
+    assert appeal.state == State.DISPATCHED
     assert appeal.worker_type == "courier"
     feedback = StationFeedback.objects.get()
     assert feedback.appeal_id == appeal.pk

@@ -147,7 +147,7 @@ def test_feedback_about_a_closed_down_station_is_refused(make_station: Callable[
 # --- problem reports become appeals ---------------------------------------------------------------------
 
 
-def test_a_problem_opens_an_accepted_rest_appeal_for_the_operator(
+def test_a_problem_opens_a_rest_appeal_dispatched_to_the_operator(
     world: World, make_station: Callable[..., Station]
 ) -> None:
     station = make_station(
@@ -177,9 +177,15 @@ def test_a_problem_opens_an_accepted_rest_appeal_for_the_operator(
     assert appeal.worker_type == WorkerType.FOOD_DELIVERY
     assert appeal.division == world.home_street
     assert appeal.phone == PHONE
-    # accepted by the system, waiting for dispatch (dispatch needs a person holding the permission)
-    assert appeal.state == State.ACCEPTED
-    assert appeal.unit_id is None
+    # accepted and dispatched by the platform itself: the operator is the responsible unit by construction
+    assert appeal.state == State.DISPATCHED
+    assert appeal.unit_id == world.home_unit.pk
+    assert appeal.sign_due_at is not None
+    assert list(appeal.events.values_list("action", flat=True).order_by("pk")) == [
+        "submit",
+        "accept",
+        "dispatch",
+    ]
     # the text names station, address, problem, note and operator, in the site's language (Chinese once
     # the catalogue has the msgid) whatever the rider's browser asked for
     assert "华山路爱心驿站" in appeal.text

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from shegong.appeals.choices import AppealType, Channel, Urgency, WorkerType
 from shegong.appeals.models import Appeal, Category
-from shegong.appeals.services.intake import appeal_accept, appeal_submit
+from shegong.appeals.services.intake import appeal_accept, appeal_dispatch, appeal_submit
 from shegong.core import ratelimit
 from shegong.stations import hours
 from shegong.stations.choices import FeedbackKind, Status
@@ -239,8 +239,13 @@ def _feedback_write(
         urgency=Urgency.NORMAL,
         address=station.address,
     )
-    if station.operator_unit_id:
+    if station.operator_unit_id and station.operator_unit.is_active:
+        # The responsible unit is known by construction: the station's operator. The platform accepts and
+        # dispatches it itself, so the report reaches the operator without waiting in two queues.
         appeal = appeal_accept(appeal=appeal, actor=None)
+        appeal = appeal_dispatch(
+            appeal=appeal, actor=None, system=True, unit=station.operator_unit, note=_("Station report")
+        )
     feedback = StationFeedback(station=station, kind=kind, note=note, visitor=visitor, appeal=appeal, at=now)
     feedback.full_clean()
     feedback.save()

@@ -173,12 +173,21 @@ def appeal_reject(*, appeal: Appeal, actor: Any, reason: str, version: int | Non
 
 @transaction.atomic
 def appeal_dispatch(
-    *, appeal: Appeal, actor: Any, unit: Unit | None = None, note: str = "", version: int | None = None
+    *,
+    appeal: Appeal,
+    actor: Any,
+    unit: Unit | None = None,
+    note: str = "",
+    version: int | None = None,
+    system: bool = False,
 ) -> Appeal:
     """派单 to `unit` (default: the dispatch catalogue's unit); from 待签收 it is 转派 to another unit. The
-    sign-for clock starts now."""
+    sign-for clock starts now. `actor=None, system=True` is the platform itself sending an appeal whose
+    responsible unit is known by construction (a station report goes to the station's operator); a plain
+    `actor=None` is refused, so a caller that lost its user cannot dispatch by accident."""
     appeal = c.lock(appeal)
-    c.require(actor, AppealsPerm.DISPATCH, appeal)
+    if not (system and actor is None):
+        c.require(actor, AppealsPerm.DISPATCH, appeal)
     c.check(appeal, c.DISPATCH, version=version)
     if unit is None:
         unit = route(division=appeal.division, category=appeal.category)
@@ -198,7 +207,7 @@ def appeal_dispatch(
     c.record(
         appeal,
         actor=actor,
-        actor_label="",
+        actor_label=c.SYSTEM if actor is None else "",
         action=c.DISPATCH,
         audit_action=AppealsAction.DISPATCHED,
         from_state=from_state,
