@@ -149,12 +149,18 @@ class RateIn(VersionIn):
     comment: str = Field("", description="Up to 500 characters")
 
 
+MAX_ID = 2**63 - 1  # the largest value a database integer column compares with
+
+
 class AppealListQuery(Schema):
     queue: Queue | None = None
     state: list[State] = Field(default_factory=list, description="Repeat for several states")
-    category: int | None = Field(None, description="Category id (a first-level id includes its children)")
+    # ids are bounded to a 64-bit integer: a larger number reached the database and failed there (500)
+    category: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Category id (a first-level id includes its children)"
+    )
     division: str = Field("", description="Division prefix (2/4/6/9/12 digits): that subtree only")
-    unit: int | None = None
+    unit: int | None = Field(None, ge=1, le=MAX_ID)
     urgency: Urgency | None = None
     overdue: bool = False
     channel: Channel | None = None
