@@ -34,6 +34,12 @@ def resolve_division(*, user: Any, text: str) -> Division:
     or a name matching exactly one division. The same message for unknown and out-of-scope codes, so the
     picker does not reveal what lies outside the jurisdiction."""
     text = text.strip()
+    if "\x00" in text:  # no name holds a NUL, and PostgreSQL refuses one in a query (a 500)
+        raise ValidationError(
+            gettext("No division named “{name}” within your jurisdiction.").format(
+                name=text.replace("\x00", "")
+            )
+        )
     in_scope = selectors.divisions_in_scope(user=user)
     if text.isascii() and text.isdigit():
         code = pad_code(text)

@@ -183,7 +183,7 @@ def divisions_in_scope(*, user: Any) -> QuerySet[Division]:
 def division_search(*, user: Any, text: str, limit: int = 20) -> list[Division]:
     """Divisions in scope whose code starts with `text` (digits) or whose name contains it."""
     text = text.strip()
-    if not text:
+    if not text or "\x00" in text:  # no name holds a NUL, and PostgreSQL refuses one in a query (a 500)
         return []
     qs = divisions_in_scope(user=user)
     if text.isascii() and text.isdigit():
