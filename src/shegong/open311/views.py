@@ -46,6 +46,10 @@ def open311_view(*methods: str) -> Callable[[View], View]:
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
+            if _has_nul(request, kwargs):  # PostgreSQL refuses a NUL in a query or a row: a 500 otherwise
+                return error_response(
+                    fmt, 400, [_("The request contains a NUL character, which no field accepts.")]
+                )
             try:
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
@@ -54,6 +58,14 @@ def open311_view(*methods: str) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def _has_nul(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
+    """A NUL in the path, the query string or the form fields (not in an uploaded file's bytes)."""
+    params = [*kwargs.values(), *request.GET.keys(), *(v for _k, vs in request.GET.lists() for v in vs)]
+    if request.method == "POST":
+        params += [*request.POST.keys(), *(v for _k, vs in request.POST.lists() for v in vs)]
+    return any("\x00" in str(value) for value in params)
 
 
 def _account(request: HttpRequest, params: Any) -> Any:
