@@ -10,8 +10,8 @@ included). See docs/security-fuzz.md.
 
 Each example runs in a savepoint that is rolled back, so every request sees the same database and the
 result does not depend on the order of operations or examples; generation is derandomized (a fixed seed
-per operation), so a failure reproduces. SHEGONG_FUZZ_EXAMPLES sets the examples per operation and
-identity (default 25).
+per operation), so a failure reproduces. SHEGONG_FUZZ_EXAMPLES sets the examples generated per operation
+(default 25); each is sent as every identity.
 """
 
 from __future__ import annotations
@@ -81,14 +81,15 @@ class Tally:
     operations: int = 0
     examples: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
+    failed: int = 0  # requests that failed a check
+    failures: list[str] = field(default_factory=list)  # the first few messages
 
 
 @pytest.fixture(scope="module")
 def api_schema(in_process_requests: None) -> Any:
     from shegong.config.wsgi import application
 
-    # The settings the CLI's `--seed`/`--max-examples` would set are passed to hypothesis directly below.
+    # the schema as a client gets it: served by the application, not built from the API object
     return schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
@@ -106,7 +107,7 @@ def in_process_requests() -> Iterator[None]:
 
 
 # --- the data the requests meet --------------------------------------------------------------------------
-def _appeal(world: World, division: Division, **overrides: Any) -> Appeal:
+def _appeal(division: Division, **overrides: Any) -> Appeal:
     fields: dict[str, Any] = {
         "text": "站点拖欠我三个月的配送费，站长一直不接电话。",
         "division": division,
@@ -125,16 +126,16 @@ def _seed(world: World) -> dict[str, list[Any]]:
     these writes leave; returns real values for each path parameter name of the API."""
     intake = world.user(Role.INTAKE)
     handler = world.user(Role.HANDLER, world.home, unit=world.home_unit)
-    submitted = _appeal(world, world.home_community)
-    accepted = appeal_services.appeal_accept(appeal=_appeal(world, world.home_street), actor=intake)
+    submitted = _appeal(world.home_community)
+    accepted = appeal_services.appeal_accept(appeal=_appeal(world.home_street), actor=intake)
     dispatched = appeal_services.appeal_dispatch(
-        appeal=appeal_services.appeal_accept(appeal=_appeal(world, world.home_community), actor=intake),
+        appeal=appeal_services.appeal_accept(appeal=_appeal(world.home_community), actor=intake),
         actor=intake,
         unit=world.home_unit,
     )
     in_progress = appeal_services.appeal_sign_for(
         appeal=appeal_services.appeal_dispatch(
-            appeal=appeal_services.appeal_accept(appeal=_appeal(world, world.home_community), actor=intake),
+            appeal=appeal_services.appeal_accept(appeal=_appeal(world.home_community), actor=intake),
             actor=intake,
             unit=world.home_unit,
         ),
@@ -143,7 +144,7 @@ def _seed(world: World) -> dict[str, list[Any]]:
     replied = appeal_services.appeal_reply(
         appeal=appeal_services.appeal_sign_for(
             appeal=appeal_services.appeal_dispatch(
-                appeal=appeal_services.appeal_accept(appeal=_appeal(world, world.home), actor=intake),
+                appeal=appeal_services.appeal_accept(appeal=_appeal(world.home), actor=intake),
                 actor=intake,
                 unit=world.home_unit,
             ),
@@ -152,7 +153,7 @@ def _seed(world: World) -> dict[str, list[Any]]:
         actor=handler,
         text="已联系站点，配送费本周内结清。",
     )
-    away = _appeal(world, world.away_street, phone="13900139000")
+    away = _appeal(world.away_street, phone="13900139000")
     appeals = [submitted, accepted, dispatched, in_progress, replied, away]
     assert replied.state == State.REPLIED
     stations = [
@@ -280,6 +281,7 @@ def _send(case: Any, creds: Credentials, tally: Tally) -> None:
             finally:
                 transaction.set_rollback(True)
     except (Exception, BaseExceptionGroup) as exc:  # schemathesis' FailureGroup is a BaseExceptionGroup
+        tally.failed += 1
         if len(tally.failures) < 3:  # the first few are enough to act on
             tally.failures.append(str(exc)[:3000])
     finally:
@@ -298,7 +300,7 @@ class FuzzLog:
         total.operations += 1
         total.examples += tally.examples
         total.statuses.update(tally.statuses)
-        total.failures.extend(tally.failures)
+        total.failed += tally.failed
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +321,7 @@ def fuzz_log(request: pytest.FixtureRequest) -> Iterator[FuzzLog]:
             statuses = " ".join(f"{code}×{n}" for code, n in sorted(tally.statuses.items()))
             reporter.write_line(
                 f"  {name:<16} {tally.operations} operations, {tally.examples} requests, "
-                f"{len(tally.failures)} failures; statuses {statuses}"
+                f"{tally.failed} failed; statuses {statuses}"
             )
 
 
@@ -356,10 +358,10 @@ def test_api_fuzz(method: str, path: str, world: World, api_schema: Any, fuzz_lo
 
 
 def test_every_operation_of_the_served_schema_is_fuzzed(api_schema: Any) -> None:
+    """The parametrisation comes from the API object; the run loads /api/openapi.json: the same list."""
     served = {(op.method.upper(), op.path) for op in (r.ok() for r in api_schema.get_all_operations())}
-    assert served == {
-        (m, p.removeprefix(api_schema.base_path.rstrip("/"))) for m, p in OPERATIONS
-    } or served == set(OPERATIONS)
+    assert served == set(OPERATIONS)
+    assert len(OPERATIONS) == len(set(OPERATIONS)) > 0
 
 
 # --- what the fuzzing found, pinned ------------------------------------------------------------------------
