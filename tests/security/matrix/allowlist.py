@@ -41,3 +41,13 @@ def excluded(key: str) -> str | None:
 
 def pending(key: str) -> str | None:
     return _match(PENDING, key)
+
+
+
+# NOT YET COVERED: endpoints without a case yet (the coverage test prints them and does not fail on them).
+# Keep this empty; an entry here is a gap in issue 7, item 2, not an exclusion.
+NOT_YET_COVERED: dict[str, str] = {}
+
+
+def not_yet_covered(key: str) -> str | None:
+    return _match(NOT_YET_COVERED, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.security.matrix.registry import ANON, Case, Fx, register
+from tests.security.matrix.registry import EVERYONE, Case, Fx, register
 from tests.security.matrix.roles import ALL_ROLES, DASHBOARD, STAFF
 
 
@@ -15,9 +15,6 @@ def _nothing(fx: Fx, side: str, marker: str) -> Any:
 
 def _fixed(url: str) -> Any:
     return lambda obj: url
-
-
-EVERYONE = {*ALL_ROLES, ANON}
 
 
 def page(endpoint: str, url: str, **kwargs: Any) -> Case:

@@ -24,8 +24,11 @@ def marker_for(index: int, side: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def matrix_fx(django_db_setup: None, django_db_blocker: Any) -> Iterator[Fx]:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+def matrix_fx(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Fx]:
+    media = tmp_path_factory.mktemp("matrix-media")
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -38,7 +41,14 @@ def matrix_fx(django_db_setup: None, django_db_blocker: Any) -> Iterator[Fx]:
                 users[str(role)] = user
                 tokens[str(role)] = account_services.api_token_create(user=user, name="matrix", actor=None)[1]
             intake = world.nationwide(Role.INTAKE)
-            yield Fx(world=world, users=users, tokens=tokens, intake=intake)
+            fx = Fx(world=world, users=users, tokens=tokens, intake=intake)
+            # users a case's build may need, made here, outside the cases' savepoints (a user created in
+            # one case's savepoint would be gone, yet cached, in the next case)
+            fx.handler("out")
+            fx.nationwide_leader()
+            for role in Role:
+                fx.staff(role, "out")
+            yield fx
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

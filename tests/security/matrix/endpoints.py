@@ -38,8 +38,9 @@ def _allowed_methods(callback: Any) -> frozenset[str]:
                 content = value.cell_contents
             except ValueError:
                 continue
-            if name == "request_method_list":
-                return frozenset(m.upper() for m in content)
+            # django's require_http_methods, and the Open311 views' own open311_view(*methods)
+            if name in {"request_method_list", "methods"} and isinstance(content, (list, tuple, set)):
+                return frozenset(str(m).upper() for m in content)
             if callable(content):
                 stack.append(content)
         stack.append(getattr(fn, "__wrapped__", None))

@@ -15,7 +15,14 @@ from django.db import models
 from shegong.accounts.choices import Role
 
 ANON = "anonymous"
-ROLES: tuple[str, ...] = (*(str(r) for r in Role), ANON)
+# A worker's browser holding a phone verified by SMS code (the H5 pages' and the appeals API's third way
+# in); not a Role. "in" objects carry WORKER_PHONE, "out" objects another phone (and another province).
+WORKER = "verified_worker"
+WORKER_PHONE = "13800138000"
+OTHER_PHONE = "13900139000"
+ROLES: tuple[str, ...] = (*(str(r) for r in Role), ANON, WORKER)
+NOT_LOGGED_IN = frozenset({ANON, WORKER})
+EVERYONE = frozenset(ROLES)  # public endpoints: every role, anonymous callers and verified workers
 SIDES = ("in", "out")
 
 
@@ -40,6 +47,10 @@ class Case:
     shows_out: bool = False
     bearer: bool = True
     headers: Callable[..., dict[str, str]] | None = None
+    multipart: bool = False  # API: send the payload as multipart/form-data (file uploads)
+    session: bool = True  # False: the API takes no session (bearer token only): sessions get 401
+    # "api_key": the caller is the role's API token sent as the api_key parameter (Open311), not a session
+    credential: str = "session"
     listing: bool = (
         False  # a list/search/export/aggregate: the same answer on both sides (minus the out marker)
     )
@@ -71,11 +82,13 @@ class Case:
 
     def expected(self, role: str, side: str) -> set[int]:
         """The statuses `role` may get on the `side` object."""
+        if not self.session and role not in NOT_LOGGED_IN and role not in self.per_role:
+            return {401}
         if role in self.ok:
             if side == "in" or self.shows_out:
                 return {self.status}
             return {self.out_per_role.get(role, self.out_status or 404)}
-        if role == ANON:
+        if role in NOT_LOGGED_IN and role not in self.per_role:
             return {401} if self.api else {302}
         refused = self.per_role.get(role, self.denied)
         if side == "in":
@@ -142,6 +155,21 @@ class Fx:
             self._handlers[side] = self.world.user(Role.HANDLER, self.world.away, unit=self.world.away_unit)
         return self._handlers[side]
 
+    def nationwide_leader(self) -> Any:
+        if "leader:nationwide" not in self._handlers:
+            self._handlers["leader:nationwide"] = self.world.nationwide(Role.LEADER)
+        return self._handlers["leader:nationwide"]
+
+    def staff(self, role: str, side: str) -> Any:
+        """A user holding `role` over the side's county (for the in side: the matrix's own user)."""
+        if side == "in":
+            return self.user(role)
+        key = f"{role}:{side}"
+        if key not in self._handlers:
+            unit = self.world.away_unit if role == Role.HANDLER else None
+            self._handlers[key] = self.world.user(role, self.world.away, unit=unit)
+        return self._handlers[key]
+
     def appeal(self, side: str, marker: str, state: str = "submitted", **fields: Any) -> Any:
         """An appeal in the side's community carrying `marker` in its text, driven to `state`."""
         from shegong.appeals import services as s
@@ -150,7 +178,7 @@ class Fx:
         values: dict[str, Any] = {
             "text": f"站点拖欠我三个月的配送费，站长一直不接电话。{marker}",
             "division": self.community(side),
-            "phone": "13800138000",
+            "phone": WORKER_PHONE if side == "in" else OTHER_PHONE,
             "appeal_type": AppealType.COMPLAINT,
             "worker_type": WorkerType.FOOD_DELIVERY,
             "channel": Channel.H5,

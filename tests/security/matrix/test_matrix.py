@@ -4,6 +4,10 @@ role's grant. See README.md for how to register a case for a new endpoint."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+import os
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,10 +16,22 @@ from django.test import Client
 
 from shegong.accounts.choices import Role
 from shegong.accounts.models import User
+from shegong.appeals.verified import mark_verified
 from shegong.core.models import AuditEvent
 from tests.security.matrix import allowlist
 from tests.security.matrix.endpoints import UNSAFE_METHODS, walk
-from tests.security.matrix.registry import ANON, ROLES, SIDES, Case, Fx, call_with, load_all
+from tests.security.matrix.registry import (
+    ANON,
+    NOT_LOGGED_IN,
+    ROLES,
+    SIDES,
+    WORKER,
+    WORKER_PHONE,
+    Case,
+    Fx,
+    call_with,
+    load_all,
+)
 
 CASES = load_all()
 ENDPOINTS = {e.key: e for e in walk()}
@@ -23,15 +39,17 @@ LOGIN = "/accounts/login/"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-def send(case: Case, client: Client, obj: Any, fx: Fx, **extra: Any) -> Any:
+def send(case: Case, client: Client, obj: Any, fx: Fx, *, key: str | None = None, **extra: Any) -> Any:
     url = call_with(case.url, obj, fx)
     data = call_with(case.payload, obj, fx) if case.payload else None
+    if key is not None:
+        data = {**(data or {}), "api_key": key}
     if case.headers:
         extra.update(call_with(case.headers, obj, fx))
     method = getattr(client, case.method)
     if case.method == "get":
         return method(url, data or {}, **extra)
-    if case.api:
+    if case.api and not case.multipart:
         return method(
             url, json.dumps(data if data is not None else {}), content_type="application/json", **extra
         )
@@ -64,13 +82,18 @@ def counts(case: Case) -> dict[str, int]:
 def client_as(role: str, fx: Fx, **kwargs: Any) -> Client:
     client = Client(**kwargs)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    if role != ANON:
+    if role == WORKER:
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        mark_verified(SimpleNamespace(session=store), WORKER_PHONE)  # type: ignore[arg-type]
+        store.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+    elif role != ANON:
         client.force_login(fx.user(role))
     return client
 
 
 def first_ok_role(case: Case) -> str | None:
-    staff = [r for r in ROLES if r in case.ok and r != ANON]
+    staff = [r for r in ROLES if r in case.ok and r not in NOT_LOGGED_IN]
     return staff[0] if staff else None
 
 
@@ -93,7 +116,12 @@ def required_keys() -> set[tuple[str, str]]:
 
 def test_every_endpoint_has_a_case() -> None:
     covered = {case.coverage_key for case in CASES.values()}
-    missing = sorted(k for k in required_keys() - covered if not allowlist.pending(k[0]))
+    gaps = sorted(k for k in required_keys() - covered if allowlist.not_yet_covered(k[0]))
+    if gaps:
+        print("NOT YET COVERED (allow-listed gaps):", *(f"{k} {m}" for k, m in gaps), sep="\n  ")
+    missing = sorted(
+        k for k in required_keys() - covered if not allowlist.pending(k[0]) and not allowlist.not_yet_covered(k[0])
+    )
     pending = sorted(k for k in required_keys() - covered if allowlist.pending(k[0]))
     if pending:
         print("PENDING (allow-listed, to be closed):", *(f"{k} {m}" for k, m in pending), sep="\n  ")
@@ -129,21 +157,34 @@ MATRIX = [(cid, role, side) for cid in CASES for role in ROLES for side in SIDES
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(case_objects: Any, role: str, side: str, matrix_fx: Fx) -> None:
     case, objects, markers = case_objects
-    client = client_as(role, matrix_fx)
+    if case.credential == "api_key":  # Open311: the caller is a key, never a session
+        client = client_as(ANON, matrix_fx)
+        key = matrix_fx.tokens.get(role)
+    else:
+        client, key = client_as(role, matrix_fx), None
     before = counts(case)
-    response = send(case, client, objects[side], matrix_fx)
+    response = send(case, client, objects[side], matrix_fx, key=key)
     expected = case.expected(role, side)
+    if os.environ.get("MATRIX_DISCOVER"):  # development aid: record what each call answered
+        with open(os.environ["MATRIX_DISCOVER"], "a") as out:
+            out.write(f"{case.id}\t{role}\t{side}\t{response.status_code}\t{sorted(expected)}\n")
+        return
     assert response.status_code in expected, (
         f"{case.id} as {role} on {side}-scope object: {describe(response)}"
     )
-    if role == ANON and response.status_code == 302 and ANON not in case.ok:
+    if (
+        role in NOT_LOGGED_IN
+        and response.status_code == 302
+        and role not in case.ok
+        and role not in case.per_role
+    ):
         assert response["Location"].startswith(LOGIN), response["Location"]
     if not case.shows_out:
         assert markers["out"] not in body_of(response), (
             f"{case.id} as {role} ({side}) shows the out-of-scope object"
         )
-    refused = response.status_code in {401, 403, 404, 405} or (role == ANON and ANON not in case.ok)
-    if refused or side == "out" and not case.shows_out and response.status_code >= 400:
+    refused = response.status_code in {401, 403, 404, 405} or (role in NOT_LOGGED_IN and role not in case.ok)
+    if refused or (side == "out" and not case.shows_out and not case.listing):
         assert counts(case) == before, f"{case.id} as {role} ({side}) wrote although refused"
 
 
@@ -210,9 +251,9 @@ def test_api_bearer_token_acts_with_the_role_and_needs_no_csrf(
     response = send(
         case, client, objects[side], matrix_fx, HTTP_AUTHORIZATION=f"Bearer {matrix_fx.tokens[role]}"
     )
-    assert response.status_code in case.expected(role, side), (
-        f"{case.id} bearer {role} ({side}): {describe(response)}"
-    )
+    # the bearer token acts as the role; endpoints that refuse sessions (session=False) accept it
+    expected = replace(case, session=True).expected(role, side)
+    assert response.status_code in expected, f"{case.id} bearer {role} ({side}): {describe(response)}"
     if not case.shows_out:
         assert markers["out"] not in body_of(response)
 
