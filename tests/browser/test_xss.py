@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.security.input_support import Poisoned, client_for, poison
+from tests.security.input_support import Poisoned, client_for, poison, poison_stations
 from tests.support.world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,6 +33,9 @@ VISIBLE = {
     "hotspot dismissed": ["dismiss_note"],
     "task": ["task.problems", "task.note", "task.theme"],
     "exclusions": ["exclusion_reason"],
+    "stations desk detail": ["station.name", "station.address", "station.exception", "station.feedback"],
+    "stations h5 detail": ["station.name", "station.address"],
+    "stations feedback appeal": ["station.feedback"],
 }
 
 # Pages that show these short texts whole, template syntax ({{7*7}}) included.
@@ -53,7 +56,7 @@ def test_no_payload_runs_on_any_page(live_server: Any, browser: Any, world: Worl
     failures: dict[str, list[str]] = {}
     contexts: dict[str, Any] = {}
     try:
-        for name, path, who in poisoned.pages():
+        for name, path, who in [*poisoned.pages(), *poison_stations(poisoned)]:
             if who not in contexts:
                 context = browser.new_context(
                     viewport={"width": 1280, "height": 900}, locale="zh-CN", bypass_csp=True

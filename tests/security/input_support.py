@@ -410,3 +410,67 @@ def escaped_head(text: str) -> str:
         if at != -1:
             return escape(text[: at + len(payload)])
     raise AssertionError(f"no payload in {text!r}")
+
+
+# --- stations (built after the rest: their pages came later) -------------------------------------------
+
+
+def poison_stations(poisoned: Poisoned) -> list[tuple[str, str, str]]:
+    """A station whose name, address, exception note and a rider's problem note hold payloads; returns
+    the pages that show them (name, path, who) and records the typed texts in `poisoned.texts`."""
+    from shegong.stations.choices import FeedbackKind
+    from shegong.stations.models import Station, StationException
+    from shegong.stations.usage import feedback_submit
+
+    texts = poisoned.texts
+    texts["station.name"] = marked("station.name", MEDIUM)
+    texts["station.address"] = marked("station.address")
+    texts["station.exception"] = marked("station.exc", SHORT)
+    texts["station.feedback"] = marked("station.feedback")
+    world = poisoned.world
+    station = Station(
+        name=texts["station.name"],
+        division=world.home,
+        address=texts["station.address"],
+        lat=41.82,
+        lng=123.42,
+        amenities=["water"],
+        opening_hours=dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "24h"),
+    )
+    station.full_clean()
+    station.save()
+    StationException.objects.create(
+        station=station,
+        date=timezone.localdate() + dt.timedelta(days=3),
+        closed=True,
+        note=texts["station.exception"],
+    )
+    result = feedback_submit(
+        station=station,
+        kind=FeedbackKind.NO_WATER,
+        note=texts["station.feedback"],
+        visitor="v" * 32,
+        phone=PHONE,
+    )
+    feedback_appeal = getattr(result, "appeal", None)
+    pages = [
+        ("stations desk list", reverse("stations:desk_list"), "admin"),
+        (
+            "stations desk detail",
+            reverse("stations:desk_station", kwargs={"station_id": station.pk}),
+            "admin",
+        ),
+        ("stations desk edit", reverse("stations:desk_edit", kwargs={"station_id": station.pk}), "admin"),
+        ("stations usage", reverse("stations:desk_usage"), "admin"),
+        ("stations h5 nearby", f"{reverse('stations:h5_nearby')}?lat=41.82&lng=123.42", "anonymous"),
+        ("stations h5 detail", reverse("stations:h5_station", kwargs={"pk": station.pk}), "anonymous"),
+    ]
+    if feedback_appeal is not None:
+        pages.append(
+            (
+                "stations feedback appeal",
+                reverse("appeals:desk_detail", kwargs={"tracking_no": feedback_appeal.tracking_no}),
+                "intake",
+            )
+        )
+    return pages

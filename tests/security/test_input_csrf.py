@@ -27,7 +27,7 @@ from shegong.accounts import services as account_services
 from shegong.appeals import catalogue
 from shegong.appeals import services as s
 from shegong.appeals.choices import AppealType, Channel, Clock, LimitUnit, Urgency, WorkerType
-from tests.security.input_support import PHONE, Poisoned, client_for, poison
+from tests.security.input_support import PHONE, Poisoned, client_for, poison, poison_stations
 from tests.security.matrix.endpoints import walk
 from tests.support.world import World
 
@@ -205,6 +205,7 @@ def crawled(world: World) -> tuple[Poisoned, Crawl]:
         actor=poisoned.nationwide_admin, category=poisoned.category, urgency=Urgency.NORMAL,
         clock=Clock.HANDLE, amount=3, unit=LimitUnit.WORKING_DAYS,
     )  # fmt: skip
+    station_pages = poison_stations(poisoned)
     desk = reverse("desk:home")
     starts = {
         who: [desk, *(path for _n, path, w in poisoned.pages() if w == who)]
@@ -243,6 +244,8 @@ def crawled(world: World) -> tuple[Poisoned, Crawl]:
     ]
     starts["anonymous"] = ["/", reverse("h5:home"), reverse("accounts:login"), reverse("appeals:h5_submit"),
                            reverse("appeals:h5_track"), reverse("appeals:h5_verify")]  # fmt: skip
+    for _name, path, who in station_pages:
+        starts.setdefault(who, []).append(path)
     return poisoned, _crawl(poisoned, starts)
 
 

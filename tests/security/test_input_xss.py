@@ -20,6 +20,7 @@ from tests.security.input_support import (
     client_for,
     escaped_head,
     poison,
+    poison_stations,
     raw_payloads,
 )
 from tests.support.world import World
@@ -256,3 +257,34 @@ def test_a_refused_form_shows_what_was_typed_escaped(poisoned: Poisoned) -> None
     assert form.status_code in (200, 400)
     assert raw_payloads(form.content.decode()) == []
     assert ESCAPED_SVG in form.content.decode()
+
+
+# --- stations ---------------------------------------------------------------------------------------------
+
+STATION_EXPECTED = {
+    "stations desk list": ["station.name"],
+    "stations desk detail": ["station.address", "station.exception", "station.feedback", "station.name"],
+    "stations desk edit": ["station.address", "station.name"],
+    "stations usage": ["station.name"],
+    "stations h5 nearby": ["station.address", "station.name"],
+    "stations h5 detail": ["station.address", "station.name"],
+    "stations feedback appeal": ["station.address", "station.feedback", "station.name"],
+}
+
+
+def test_station_pages_show_each_payload_escaped_and_never_raw(poisoned: Poisoned) -> None:
+    pages = poison_stations(poisoned)
+    assert {name for name, _p, _w in pages} == set(STATION_EXPECTED)
+    problems = {}
+    for name, path, who in pages:
+        response = client_for(poisoned, who).get(path)
+        assert response.status_code == 200, (name, response.status_code)
+        html = response.content.decode()
+        missing = [f for f in STATION_EXPECTED[name] if escaped_head(poisoned.texts[f]) not in html]
+        raw = raw_payloads(html)
+        if missing or raw:
+            problems[name] = {"not shown escaped": missing, "raw markup": raw}
+        header = response.get("Content-Security-Policy", "")
+        assert "'unsafe-inline'" not in header, name
+        assert "script-src 'self'" in header, name
+    assert problems == {}
