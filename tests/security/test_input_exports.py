@@ -89,10 +89,10 @@ def auditor(world: World, client: Client) -> Client:
     for n, formula in enumerate(FORMULAS):
         AuditEvent.objects.create(
             actor_label=formula,
-            actor_role=formula,
+            actor_role=formula[:32],
             action="accounts.user.updated",
             target_type="accounts.user",
-            target_id=formula,
+            target_id=formula[:64],
             target_label=formula,
             division_code=world.home_community.code,
             request_id=f"req-{n}",
