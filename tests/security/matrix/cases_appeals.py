@@ -129,7 +129,9 @@ BEFORE_DISPATCH = {**NO_PARTNER, R.HANDLER: 404}  # a handler sees appeals once 
 
 def action(slug: str, build: Any, ok: set[str], fields: dict[str, Any] | None = None, **kw: Any) -> Case:
     payload = kw.pop("payload", versioned(**(fields or {})))
-    kw.setdefault("per_role", BEFORE_DISPATCH if slug in {"accept", "reject", "dispatch", "merge"} else NO_PARTNER)
+    kw.setdefault(
+        "per_role", BEFORE_DISPATCH if slug in {"accept", "reject", "dispatch", "merge"} else NO_PARTNER
+    )
     return Case(
         "appeals:desk_action",
         build,
@@ -146,7 +148,9 @@ def action(slug: str, build: Any, ok: set[str], fields: dict[str, Any] | None = 
 
 def api_action(slug: str, build: Any, ok: set[str], fields: dict[str, Any] | None = None, **kw: Any) -> Case:
     payload = kw.pop("payload", versioned(**(fields or {})))
-    kw.setdefault("per_role", BEFORE_DISPATCH if slug in {"accept", "reject", "dispatch", "merge"} else NO_PARTNER)
+    kw.setdefault(
+        "per_role", BEFORE_DISPATCH if slug in {"accept", "reject", "dispatch", "merge"} else NO_PARTNER
+    )
     return Case(
         f"POST /api/v1/appeals/{{tracking_no}}/actions/{slug}",
         build,
@@ -548,7 +552,13 @@ register(
     ),
     # --- API ---
     # a platform's token lists the appeals it filed (none of these): 200 with no item
-    Case("GET /api/v1/appeals", appeal(), lambda obj: "/api/v1/appeals", ok={*VIEW, R.PLATFORM_PARTNER}, listing=True),
+    Case(
+        "GET /api/v1/appeals",
+        appeal(),
+        lambda obj: "/api/v1/appeals",
+        ok={*VIEW, R.PLATFORM_PARTNER},
+        listing=True,
+    ),
     Case(
         "GET /api/v1/appeals",
         appeal(),
@@ -591,11 +601,29 @@ register(
         listing=True,
         public="the active categories (no appeal data)",
     ),
-    Case("GET /api/v1/appeals/mine", appeal(), lambda obj: "/api/v1/appeals/mine", ok={WORKER}, listing=True,
-         denied=401, note="the verified phone's own appeals; staff sessions are not a worker's proof (401)"),
-    Case("GET /api/v1/appeals/{tracking_no}", appeal(State.DISPATCHED), api(), ok={*VIEW, WORKER}, per_role=NO_PARTNER),
-    Case("GET /api/v1/appeals/{tracking_no}/timeline", appeal(State.DISPATCHED), api("/timeline"), ok={*VIEW, WORKER},
-         per_role=NO_PARTNER),
+    Case(
+        "GET /api/v1/appeals/mine",
+        appeal(),
+        lambda obj: "/api/v1/appeals/mine",
+        ok={WORKER},
+        listing=True,
+        denied=401,
+        note="the verified phone's own appeals; staff sessions are not a worker's proof (401)",
+    ),
+    Case(
+        "GET /api/v1/appeals/{tracking_no}",
+        appeal(State.DISPATCHED),
+        api(),
+        ok={*VIEW, WORKER},
+        per_role=NO_PARTNER,
+    ),
+    Case(
+        "GET /api/v1/appeals/{tracking_no}/timeline",
+        appeal(State.DISPATCHED),
+        api("/timeline"),
+        ok={*VIEW, WORKER},
+        per_role=NO_PARTNER,
+    ),
     api_action("accept", appeal(), INTAKE),
     api_action("reject", appeal(), INTAKE, {"reason": "与新就业群体无关"}),
     api_action(
@@ -631,7 +659,7 @@ register(
 _ = ANON
 
 
-# --- reviewed answers that differ from the generic rule (each one checked: no data shown, nothing written) ---
+# --- reviewed answers that differ from the generic rule (each checked: no data shown, nothing written) ---
 def _amend(case_id: str, **changes: Any) -> None:
     from tests.security.matrix.registry import _CASES
 
@@ -642,8 +670,11 @@ def _amend(case_id: str, **changes: Any) -> None:
 
 _PARTNER_403 = {R.PLATFORM_PARTNER: 403}  # desk pages: a platform account is no desk user (403)
 for _slug in ("accept", "reject", "dispatch", "merge"):
-    _amend(f"appeals:desk_action POST [{_slug}]", per_role={R.HANDLER: 404, **_PARTNER_403},
-           out_per_role=_PARTNER_403)
+    _amend(
+        f"appeals:desk_action POST [{_slug}]",
+        per_role={R.HANDLER: 404, **_PARTNER_403},
+        out_per_role=_PARTNER_403,
+    )
 for _slug in ("contact", "rate", "reply", "request-extension", "return", "sign-for", "supervise", "withdraw"):
     _amend(f"appeals:desk_action POST [{_slug}]", per_role=_PARTNER_403, out_per_role=_PARTNER_403)
 # a platform token lists the appeals it filed itself (none here): 200 without any item
@@ -655,8 +686,11 @@ _amend("POST /api/v1/appeals", session=False, per_role={WORKER: 400})
 # the handler sees an appeal once it is dispatched to the unit; this photo's appeal is not
 _amend("appeals:attachment GET", per_role={R.HANDLER: 404})
 # categories and time limits are nationwide: a county platform administrator is refused (403)
-for _cid in [c for c in list(__import__("tests.security.matrix.registry", fromlist=["_CASES"])._CASES)
-             if c.startswith(("appeals:catalogue_category_", "appeals:catalogue_time_limit_"))]:
+for _cid in [
+    c
+    for c in list(__import__("tests.security.matrix.registry", fromlist=["_CASES"])._CASES)
+    if c.startswith(("appeals:catalogue_category_", "appeals:catalogue_time_limit_"))
+]:
     _amend(_cid, ok=frozenset())
 # these payloads fail the form's validation: the form comes back (nothing written); authorization is what
 # the matrix checks here
@@ -668,8 +702,12 @@ _amend("appeals:hotline_new POST", status=400, out_status=400)
 _amend("appeals:catalogue_rule_preview GET", out_status=200)
 _amend("appeals:catalogue_unit_options GET", out_status=200)
 # H5: the public tracking page (state only) and the "filed" page answer anyone; a photo only the phone's owner
-_amend("appeals:h5_detail GET", ok=frozenset(EVERYONE), out_status=200,
-       public="by tracking number: state and dates; the text and photos only to the verified phone")
+_amend(
+    "appeals:h5_detail GET",
+    ok=frozenset(EVERYONE),
+    out_status=200,
+    public="by tracking number: state and dates; the text and photos only to the verified phone",
+)
 _amend("appeals:h5_done GET", out_status=200)
 _amend("appeals:h5_attachment GET", denied=404, per_role={})
 _amend("appeals:h5_rate POST", status=200, out_status=302)
@@ -680,14 +718,41 @@ _amend("appeals:h5_withdraw POST", status=200, out_status=302)
 register(
     action("decide-extension", _with_extension, LEADER, {"decision": "approve", "note": ""}),
     api_action("extension-decision", _with_extension, LEADER, {"approve": True, "note": "同意"}),
-    Case("appeals:exclusions", _excluded, lambda obj: "/desk/appeals/indicators/exclusions/", ok=VIEW, listing=True),
-    Case("appeals:exclusion_lift", _excluded, lambda obj: f"/desk/appeals/indicators/exclusions/{obj.pk}/lift/",
-         ok=LEADER),
-    Case("appeals:exclusion_lift", _excluded, lambda obj: f"/desk/appeals/indicators/exclusions/{obj.pk}/lift/",
-         method="post", ok=LEADER, status=302, payload=lambda obj: {"reason": "误判，恢复计入"}, watch=WATCH),
-    Case("POST /api/v1/appeals/{tracking_no}/attachments", appeal(), api("/attachments"), method="post",
-         ok={R.INTAKE, WORKER}, status=201, watch=WATCH, payload=lambda obj: {"file": jpeg()}, multipart=True,
-         per_role=NO_PARTNER),
+    Case(
+        "appeals:exclusions",
+        _excluded,
+        lambda obj: "/desk/appeals/indicators/exclusions/",
+        ok=VIEW,
+        listing=True,
+    ),
+    Case(
+        "appeals:exclusion_lift",
+        _excluded,
+        lambda obj: f"/desk/appeals/indicators/exclusions/{obj.pk}/lift/",
+        ok=LEADER,
+    ),
+    Case(
+        "appeals:exclusion_lift",
+        _excluded,
+        lambda obj: f"/desk/appeals/indicators/exclusions/{obj.pk}/lift/",
+        method="post",
+        ok=LEADER,
+        status=302,
+        payload=lambda obj: {"reason": "误判，恢复计入"},
+        watch=WATCH,
+    ),
+    Case(
+        "POST /api/v1/appeals/{tracking_no}/attachments",
+        appeal(),
+        api("/attachments"),
+        method="post",
+        ok={R.INTAKE, WORKER},
+        status=201,
+        watch=WATCH,
+        payload=lambda obj: {"file": jpeg()},
+        multipart=True,
+        per_role=NO_PARTNER,
+    ),
 )
 _amend("appeals:desk_action POST [decide-extension]", per_role=_PARTNER_403, out_per_role=_PARTNER_403)
 _amend("GET /api/v1/appeals [division filter]", out_per_role={})
@@ -701,3 +766,56 @@ _amend("POST /api/v1/appeals", headers=lambda obj: {"HTTP_IDEMPOTENCY_KEY": f"ma
 _amend("POST /api/v1/appeals", per_role={WORKER: 201}, out_per_role={WORKER: 201})
 _amend("POST /api/v1/appeals/{tracking_no}/attachments", per_role=BEFORE_DISPATCH)
 _amend("POST /api/v1/appeals", out_status=403)  # a platform files only inside its own grant
+
+
+# --- H5 privacy (the worker's own data: see, download, erase) — only the verified phone's appeals ---------
+_VERIFY_FIRST = {"denied": 302, "per_role": {ANON: 302}}  # anyone else is sent to the SMS verification
+register(
+    Case(
+        "appeals:h5_privacy",
+        appeal(),
+        lambda obj: "/h5/appeals/privacy/",
+        ok={WORKER},
+        listing=True,
+        **_VERIFY_FIRST,
+    ),
+    Case(
+        "appeals:h5_privacy_download",
+        appeal(),
+        lambda obj: "/h5/appeals/privacy/download/?format=json",
+        ok={WORKER},
+        listing=True,
+        label="json",
+        **_VERIFY_FIRST,
+    ),
+    Case(
+        "appeals:h5_privacy_download",
+        appeal(),
+        lambda obj: "/h5/appeals/privacy/download/?format=xlsx",
+        ok={WORKER},
+        listing=True,
+        label="xlsx",
+        **_VERIFY_FIRST,
+    ),
+    Case(
+        "appeals:h5_privacy_erase",
+        appeal(),
+        lambda obj: "/h5/appeals/privacy/delete/",
+        ok={WORKER},
+        listing=True,
+        **_VERIFY_FIRST,
+    ),
+    Case(
+        "appeals:h5_privacy_erase",
+        appeal(),
+        lambda obj: "/h5/appeals/privacy/delete/",
+        method="post",
+        ok={WORKER},
+        status=200,
+        listing=True,
+        payload=lambda obj: {"confirm": "on"},
+        watch=WATCH,
+        note="the form wants more than the box (it answers with the form); who may post is what is checked",
+        **_VERIFY_FIRST,
+    ),
+)

@@ -51,6 +51,7 @@ register(
         "units:create",
         _unit,
         lambda obj: f"/desk/units/new/?division={obj.division_id}",
+        out_status=200,  # the code is only the form's initial value; the POST refuses a division outside
         ok=UNIT_MANAGE,
     ),
     Case(

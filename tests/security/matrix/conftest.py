@@ -4,15 +4,20 @@ module in an outer transaction; each case's two objects built once in a savepoin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
+from django.test import Client
 from django.test.utils import override_settings
 
 from shegong.accounts import services as account_services
 from shegong.accounts.choices import Role
-from tests.security.matrix.registry import SIDES, Fx, load_all
+from shegong.appeals.verified import mark_verified
+from tests.security.matrix.registry import SIDES, WORKER, WORKER_PHONE, Fx, load_all
 from tests.support.world import build_world
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -48,6 +53,15 @@ def matrix_fx(
             fx.nationwide_leader()
             for role in Role:
                 fx.staff(role, "out")
+            # one session per principal, made once (a test's own changes to it roll back with the test)
+            for role, user in users.items():
+                client = Client()
+                client.force_login(user)
+                fx.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            store = import_module(settings.SESSION_ENGINE).SessionStore()
+            mark_verified(SimpleNamespace(session=store), WORKER_PHONE)  # type: ignore[arg-type]
+            store.save()
+            fx.sessions[WORKER] = store.session_key
             yield fx
         finally:
             transaction.set_rollback(True)

@@ -32,7 +32,9 @@ def _allowed_methods(callback: Any) -> frozenset[str]:
             continue
         seen.add(id(fn))
         for name, value in zip(
-            getattr(getattr(fn, "__code__", None), "co_freevars", ()), getattr(fn, "__closure__", None) or ()
+            getattr(getattr(fn, "__code__", None), "co_freevars", ()),
+            getattr(fn, "__closure__", None) or (),
+            strict=False,
         ):
             try:
                 content = value.cell_contents

@@ -130,6 +130,7 @@ class Fx:
     users: dict[str, Any]
     tokens: dict[str, str]
     intake: Any  # a nationwide intake officer who drives appeals along
+    sessions: dict[str, str] = field(default_factory=dict)  # principal → session key, made once
     _handlers: dict[str, Any] = field(default_factory=dict)
 
     def user(self, role: str) -> Any:
