@@ -172,20 +172,8 @@ def _params(scene: dict[str, Any], path: str, fixed: dict[str, str], name: str, 
     return params
 
 
-# Known and reported, in code this module may not change (the stations helpers own it): on PostgreSQL a NUL
-# in ?division= of the unit picker reaches a name query and fails with DataError (a 500).
-KNOWN = {
-    "/desk/stations/unit-options/": "stations unit picker: a NUL in ?division= is a 500 on PostgreSQL",
-}
-
-
 def _cases() -> list[Any]:
-    return [
-        pytest.param(
-            *e, id=e[1], marks=[pytest.mark.xfail(reason=KNOWN[e[1]], strict=False)] if e[1] in KNOWN else []
-        )
-        for e in ENDPOINTS
-    ]
+    return [pytest.param(*e, id=e[1]) for e in ENDPOINTS]
 
 
 @pytest.mark.parametrize(("who", "path", "names", "fixed"), _cases())

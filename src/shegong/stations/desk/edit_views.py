@@ -121,7 +121,8 @@ def unit_options(request: HttpRequest) -> HttpResponse:
     """htmx: the operating-unit <option>s for the division typed in the picker (?division=…)."""
     text = request.GET.get("division", "").strip()[:100]
     division = None
-    if text:
+    # PostgreSQL refuses a NUL in a query parameter; no division's code or name has one (forms refuse it too).
+    if text and "\x00" not in text:
         try:
             division = resolve_division(user=request.user, text=text)
         except ValidationError:
