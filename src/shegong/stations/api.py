@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from shegong.core import ratelimit
-from shegong.core.api import ApiError, Page, paginate
+from shegong.core.api import ApiError, ErrorOut, Page, paginate
 from shegong.core.forms import prefix_in_scope
 from shegong.core.middleware import client_ip
 from shegong.core.scoping import get_visible_or_404, require_any_scope
@@ -137,7 +137,7 @@ def _masked_phones(ids: list[int]) -> dict[int, str]:
 @router.get(
     "/nearest",
     auth=None,
-    response=list[NearbyOut],
+    response={200: list[NearbyOut], 429: ErrorOut},
     summary="Nearest stations in service (public, no login)",
     description="For riders' phones: no login, at most SHEGONG_STATIONS_NEAREST_PER_MINUTE (60) calls a "
     "minute per IP (429 `rate_limited` with `retry_after_seconds`). `coords=wgs84` converts a browser's "
