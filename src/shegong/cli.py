@@ -125,7 +125,7 @@ Run a drill and print what it tried and what held, with one JSON object on the l
 Drills: crash (appeals filed under load while app workers are killed and a PostgreSQL cluster of its own is
 restarted; every acknowledged appeal must exist exactly once); backup (backup and restore into an empty
 database on SQLite and PostgreSQL; row counts and checksums must match). Other options are passed through
-(shegong manage drill_crash --help, shegong manage drill_backup --help). See docs/security.md.
+(shegong manage drill_crash --help, shegong manage drill_backup --help). See docs/security-drills.md.
 运行可靠性/安全演练，最后一行为 JSON 结果。""",
     )
     drill.add_argument("name", choices=["crash", "backup"], help="which drill 演练名称")
