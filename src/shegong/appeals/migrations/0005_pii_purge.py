@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0004_first_rating'),
+        ("appeals", "0004_first_rating"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='pii_purged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='personal data removed at'),
+            model_name="appeal",
+            name="pii_purged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="personal data removed at"),
         ),
     ]
