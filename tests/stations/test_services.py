@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shegong.accounts.choices import Role
 from shegong.core.models import AuditEvent
@@ -134,7 +134,7 @@ def test_delete_refused_once_riders_used_the_station(world: World) -> None:
     worker = world.user(Role.SOCIAL_WORKER, world.home)
     used = station(world.home_street)
     visits(used, timezone.now())
-    with pytest.raises(ValidationError) as info:
+    with translation.override("en"), pytest.raises(ValidationError) as info:
         services.station_delete(actor=worker, station=used)
     assert "closed" in info.value.messages[0]
     liked = station(world.home_street)
